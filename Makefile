@@ -1,0 +1,100 @@
+# torgate: `make` builds ./torgate, `make check` runs every test.
+# Packages come from scripts/install-deps, lwIP from Debian's source package
+# (scripts/fetch-lwip); nothing third-party lives in this tree.
+
+CC       ?= cc
+PKGS     := libevent_core libnl-3.0 libnl-route-3.0
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fstack-clash-protection
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-format-nonliteral
+OPT      ?= -O2 -g
+BASE_CFLAGS = -std=c11 $(OPT) $(HARDEN)
+LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+include netstack/lwip.mk
+
+GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \
+                gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_init.c \
+                gateway/relay.c gateway/loop.c
+NETSTACK_SRCS := netstack/netstack.c netstack/packet.c
+OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS)
+OWN_INC  := -I gateway -I netstack $(LWIP_CFLAGS)
+
+DEPS_STAMP := build/.deps-ok
+
+# Two builds of the same sources: the product, and ASan+UBSan for tests.
+OBJ_DIR  := build/obj
+ASAN_DIR := build/asan
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
+lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
+
+.PHONY: all deps check check-unit check-integration clean distclean asan unit
+all: torgate
+
+$(DEPS_STAMP): scripts/install-deps
+	./scripts/install-deps
+	@mkdir -p build && touch $@
+deps: $(DEPS_STAMP)
+
+pkgcflags = $(shell pkg-config --cflags $(PKGS))
+pkglibs   = $(shell pkg-config --libs $(PKGS))
+
+# ---- product build ---------------------------------------------------------
+$(OBJ_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
+
+$(OBJ_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -w $(LWIP_CFLAGS) -c $< -o $@
+
+torgate: $(call own_objs,$(OBJ_DIR)) $(call lwip_objs,$(OBJ_DIR))
+	$(CC) $(LDHARDEN) -o $@ $^ $(pkglibs)
+
+# ---- sanitizer build -------------------------------------------------------
+$(ASAN_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
+
+$(ASAN_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -w $(LWIP_CFLAGS) -c $< -o $@
+
+$(ASAN_DIR)/torgate: $(call own_objs,$(ASAN_DIR)) $(call lwip_objs,$(ASAN_DIR))
+	$(CC) $(SAN) $(LDHARDEN) -o $@ $^ $(pkglibs)
+asan: $(ASAN_DIR)/torgate
+
+# ---- unit tests (cmocka, always under ASan+UBSan) --------------------------
+UNIT_DIR := build/unit
+UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet
+UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
+
+$(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_packet: tests/unit/test_packet.c netstack/packet.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+unit: $(UNIT_TESTS)
+
+# ---- checks ----------------------------------------------------------------
+check: torgate $(ASAN_DIR)/torgate $(UNIT_TESTS)
+	./tests/run-all
+
+check-unit: $(UNIT_TESTS)
+	./tests/run-all unit
+
+check-integration: torgate
+	./tests/run-all integration
+
+clean:
+	rm -rf build/obj build/asan build/unit torgate
+
+distclean:
+	rm -rf build torgate
+
+-include $(shell find build/obj build/asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,214 @@
+#define _GNU_SOURCE
+#include "cli.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_usage(void)
+{
+    return "Usage: torgate [OPTIONS] -- CMD [ARGS...]\n"
+           "       torgate [OPTIONS] --tun-fd N\n"
+           "Run CMD with Tor as its only network: every TCP stream it opens leaves\n"
+           "through Tor's SOCKS port, and nothing else leaves at all.\n"
+           "\n"
+           "Options:\n"
+           "  --socks HOST:PORT  Tor's SocksPort (default " TG_DEFAULT_SOCKS ",\n"
+           "                     or $TORGATE_SOCKS)\n"
+           "  --mtu N            MTU of the sandbox's TUN device (default 1500)\n"
+           "  --tun-fd N         serve an already configured TUN passed as fd N\n"
+           "                     instead of running CMD\n"
+           "  -v, --verbose      say more (twice for debug detail)\n"
+           "  -q, --quiet        print errors only\n"
+           "  -h, --help         show this help\n"
+           "  -V, --version      show the version\n"
+           "\n"
+           "Exit status: CMD's own; 128+N if CMD was killed by signal N; 125 if\n"
+           "torgate failed; 126 if CMD is not executable; 127 if CMD was not found.\n";
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+    snprintf(err, errlen, fmt, arg);
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t errlen)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *port_s;
+    size_t hlen;
+
+    if (s == NULL || *s == '\0') {
+        set_err(err, errlen, "--socks needs HOST:PORT, e.g. %s", TG_DEFAULT_SOCKS);
+        return -1;
+    }
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close[1] != ':') {
+            set_err(err, errlen, "bad SOCKS address '%s': write IPv6 as [ADDR]:PORT", s);
+            return -1;
+        }
+        hlen = (size_t)(close - s - 1);
+        if (hlen == 0 || hlen >= sizeof(host)) {
+            set_err(err, errlen, "bad SOCKS address '%s': IPv6 address too long", s);
+            return -1;
+        }
+        memcpy(host, s + 1, hlen);
+        port_s = close + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon == NULL || strchr(s, ':') != colon) {
+            set_err(err, errlen, "bad SOCKS address '%s': expected HOST:PORT", s);
+            return -1;
+        }
+        hlen = (size_t)(colon - s);
+        if (hlen == 0 || hlen >= sizeof(host)) {
+            set_err(err, errlen, "bad SOCKS address '%s': expected HOST:PORT", s);
+            return -1;
+        }
+        memcpy(host, s, hlen);
+        port_s = colon + 1;
+    }
+    host[hlen] = '\0';
+
+    unsigned long port;
+    if (parse_uint(port_s, 1, 65535, &port) != 0) {
+        set_err(err, errlen, "bad SOCKS address '%s': port must be 1-65535", s);
+        return -1;
+    }
+
+    memset(&cfg->socks_addr, 0, sizeof(cfg->socks_addr));
+    struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->socks_addr;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->socks_addr;
+    if (strcmp(host, "localhost") == 0)
+        strcpy(host, "127.0.0.1");
+    if (s[0] != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        cfg->socks_addrlen = sizeof(*sin);
+    } else if (s[0] == '[' && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        cfg->socks_addrlen = sizeof(*sin6);
+    } else {
+        set_err(err, errlen, "bad SOCKS address '%s': the host must be an IP address or localhost", s);
+        return -1;
+    }
+    snprintf(cfg->socks_name, sizeof(cfg->socks_name), "%s", s);
+    return 0;
+}
+
+enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
+                          struct tg_config *cfg, char *err, size_t errlen)
+{
+    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD };
+    static const struct option opts[] = {
+        { "socks",   required_argument, NULL, OPT_SOCKS },
+        { "mtu",     required_argument, NULL, OPT_MTU },
+        { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
+        { "verbose", no_argument,       NULL, 'v' },
+        { "quiet",   no_argument,       NULL, 'q' },
+        { "help",    no_argument,       NULL, 'h' },
+        { "version", no_argument,       NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *socks = NULL;
+    int verbose = 0, quiet = 0;
+    unsigned long v;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->log_level = LOG_WARN;
+    cfg->mtu = TG_DEFAULT_MTU;
+    cfg->tun_fd = -1;
+    err[0] = '\0';
+
+    optind = 0;     /* full re-initialisation: cli_parse may run more than once */
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "+vqhV", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_SOCKS:
+            socks = optarg;
+            break;
+        case OPT_MTU:
+            if (parse_uint(optarg, TG_MIN_MTU, TG_MAX_MTU, &v) != 0) {
+                set_err(err, errlen, "bad --mtu '%s': give a number from 1280 to 65535", optarg);
+                return CLI_ERROR;
+            }
+            cfg->mtu = (unsigned)v;
+            break;
+        case OPT_TUN_FD:
+            if (parse_uint(optarg, 0, INT_MAX, &v) != 0) {
+                set_err(err, errlen, "bad --tun-fd '%s': give an open file descriptor number", optarg);
+                return CLI_ERROR;
+            }
+            cfg->tun_fd = (int)v;
+            break;
+        case 'v':
+            verbose++;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            return CLI_HELP;
+        case 'V':
+            return CLI_VERSION;
+        default: {
+            const char *bad = argv[optind - 1];
+            if (optopt != 0 && optopt < 256 && bad != NULL && bad[0] == '-' && bad[1] != '-')
+                snprintf(err, errlen, "unknown or incomplete option '-%c'; see torgate --help", optopt);
+            else
+                set_err(err, errlen, "unknown or incomplete option '%s'; see torgate --help",
+                        bad != NULL ? bad : "?");
+            return CLI_ERROR;
+        }
+        }
+    }
+
+    if (quiet && verbose) {
+        set_err(err, errlen, "%s", "-q and -v contradict each other; use one");
+        return CLI_ERROR;
+    }
+    cfg->log_level = quiet ? LOG_ERROR : verbose == 0 ? LOG_WARN : verbose == 1 ? LOG_INFO : LOG_DEBUG;
+
+    if (socks == NULL && env_socks != NULL && *env_socks != '\0')
+        socks = env_socks;
+    if (socks == NULL)
+        socks = TG_DEFAULT_SOCKS;
+    if (cli_parse_hostport(socks, cfg, err, errlen) != 0)
+        return CLI_ERROR;
+
+    if (optind < argc)
+        cfg->cmd = &argv[optind];
+    if (cfg->cmd != NULL && cfg->tun_fd >= 0) {
+        set_err(err, errlen, "%s", "--tun-fd serves an existing TUN and runs no command; give one or the other");
+        return CLI_ERROR;
+    }
+    if (cfg->cmd == NULL && cfg->tun_fd < 0) {
+        set_err(err, errlen, "%s", "no command given: torgate [OPTIONS] -- CMD [ARGS...] (see torgate --help)");
+        return CLI_ERROR;
+    }
+    return CLI_RUN;
+}

@@ -1,0 +1,26 @@
+/* Command line parsing. Pure: it fills a tg_config and reports problems as
+ * text; printing and exiting are the caller's. */
+#ifndef TORGATE_CLI_H
+#define TORGATE_CLI_H
+
+#include <stddef.h>
+#include "config.h"
+
+enum cli_action {
+    CLI_RUN,        /* cfg is complete: run CMD or serve --tun-fd */
+    CLI_HELP,       /* print cli_usage() to stdout, exit 0 */
+    CLI_VERSION,    /* print the version to stdout, exit 0 */
+    CLI_ERROR,      /* err holds one line; exit TG_EXIT_FAILURE */
+};
+
+/* env_socks is $TORGATE_SOCKS (or NULL); --socks wins over it. */
+enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
+                          struct tg_config *cfg, char *err, size_t errlen);
+
+/* "127.0.0.1:9050", "[::1]:9050", "localhost:9050". Numeric only otherwise:
+ * resolving a name here could itself leak. Returns 0 or -1 with err set. */
+int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t errlen);
+
+const char *cli_usage(void);
+
+#endif

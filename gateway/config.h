@@ -1,0 +1,28 @@
+/* The one configuration struct, filled by the CLI (and later config files). */
+#ifndef TORGATE_CONFIG_H
+#define TORGATE_CONFIG_H
+
+#include <sys/socket.h>
+
+#define TORGATE_VERSION "0.1.0"
+#define TG_DEFAULT_SOCKS "127.0.0.1:9050"
+#define TG_DEFAULT_MTU 1500
+#define TG_MIN_MTU 1280          /* IPv6's minimum */
+#define TG_MAX_MTU 65535
+
+/* Exit codes, as env(1) and timeout(1) use them. */
+#define TG_EXIT_FAILURE   125    /* torgate itself failed */
+#define TG_EXIT_NOEXEC    126    /* CMD found but not executable */
+#define TG_EXIT_NOTFOUND  127    /* CMD not found */
+
+struct tg_config {
+    struct sockaddr_storage socks_addr;
+    socklen_t socks_addrlen;
+    char socks_name[128];        /* as given, for messages */
+    int log_level;               /* enum log_level */
+    unsigned mtu;
+    int tun_fd;                  /* --tun-fd N, or -1 */
+    char **cmd;                  /* NULL-terminated argv of CMD, or NULL */
+};
+
+#endif

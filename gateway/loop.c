@@ -1,0 +1,264 @@
+#define _GNU_SOURCE
+#include "loop.h"
+#include "log.h"
+#include "netstack.h"
+#include "relay.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Packets read per wakeup: enough to amortise the wakeup, few enough that
+ * SOCKS sockets and timers are not starved. */
+#define TUN_READ_BATCH 64
+
+struct loop {
+    const struct tg_config *cfg;
+    struct event_base *base;
+    struct relay *relay;
+    struct event *tun_ev, *timer_ev, *sig_ev;
+    int tun_fd, sig_fd;
+    pid_t child;
+    int exit_code;
+    int netstack_up;
+    uint64_t tun_tx_dropped, tun_tx_errors;
+};
+
+void loop_signals(sigset_t *set)
+{
+    sandbox_forwarded_signals(set);
+    sigaddset(set, SIGCHLD);
+}
+
+/* ---- netstack glue --------------------------------------------------- */
+
+static void *ns_tcp_open(void *ctx, struct ns_pending *pend, const struct ns_flow *flow)
+{
+    struct loop *l = ctx;
+    return relay_tcp_open(l->relay, pend, flow);
+}
+
+static void ns_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
+{
+    struct loop *l = ctx;
+    if (writev(l->tun_fd, iov, iovcnt) < 0) {
+        /* The kernel's queue is full or the device is going: TCP resends. */
+        if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+            l->tun_tx_dropped++;
+        else
+            l->tun_tx_errors++;
+    }
+}
+
+static const struct netstack_callbacks ns_callbacks = {
+    .tcp_open = ns_tcp_open,
+    .tcp_recv = relay_tcp_recv,
+    .tcp_fin = relay_tcp_fin,
+    .tcp_sent = relay_tcp_sent,
+    .tcp_gone = relay_tcp_gone,
+    .tun_write = ns_tun_write,
+};
+
+/* ---- events ---------------------------------------------------------- */
+
+static void on_tun_readable(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop *l = arg;
+    (void)what;
+    size_t cap = l->cfg->mtu;
+
+    for (int i = 0; i < TUN_READ_BATCH; i++) {
+        void *data;
+        void *rx = netstack_rx_alloc(cap, &data);
+        if (rx == NULL)
+            return;
+        ssize_t n = read(fd, data, cap);
+        if (n > 0) {
+            netstack_rx_input(rx, (size_t)n);
+            continue;
+        }
+        int e = errno;
+        netstack_rx_free(rx);
+        if (n < 0 && (e == EAGAIN || e == EINTR))
+            return;
+        /* EOF, EBADFD or EIO: the device is gone (its namespace ended). */
+        event_del(l->tun_ev);
+        if (l->child < 0) {
+            log_info("the TUN device went away; stopping");
+            l->exit_code = 0;
+            event_base_loopbreak(l->base);
+        } else {
+            log_warn("the sandbox's TUN device went away (%s); the command has no network now",
+                     n < 0 ? strerror(e) : "end of file");
+        }
+        return;
+    }
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    netstack_timers_run();
+}
+
+static void on_signal(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop *l = arg;
+    struct signalfd_siginfo si;
+    (void)what;
+
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            int st;
+            if (l->child > 0 && waitpid(l->child, &st, WNOHANG) == l->child) {
+                l->exit_code = sandbox_exit_code(st);
+                l->child = 0;
+                log_info("the command exited (status %d); closing %zu streams",
+                         l->exit_code, relay_stream_count(l->relay));
+                event_base_loopbreak(l->base);
+            }
+            continue;
+        }
+        if (l->child < 0) {
+            if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+                log_info("signal %d: stopping", sig);
+                l->exit_code = 0;
+                event_base_loopbreak(l->base);
+            }
+            continue;
+        }
+        /* The terminal already sent its own signals to CMD's process group. */
+        if (si.ssi_code != SI_KERNEL && l->child > 0)
+            (void)kill(l->child, sig);
+    }
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child)
+{
+    struct loop *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        log_error("out of memory");
+        return NULL;
+    }
+    l->cfg = cfg;
+    l->tun_fd = tun_fd;
+    l->sig_fd = -1;
+    l->child = child;
+    l->exit_code = TG_EXIT_FAILURE;
+
+    int fl = fcntl(tun_fd, F_GETFL);
+    if (fl < 0 || fcntl(tun_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        log_error("cannot make the TUN non-blocking: %s", strerror(errno));
+        goto fail;
+    }
+    sigset_t set;
+    loop_signals(&set);
+    l->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (l->sig_fd < 0) {
+        log_error("cannot watch signals (signalfd): %s", strerror(errno));
+        goto fail;
+    }
+    struct event_config *ec = event_config_new();
+    if (ec == NULL)
+        goto oom;
+    event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+    l->base = event_base_new_with_config(ec);
+    event_config_free(ec);
+    if (l->base == NULL) {
+        log_error("cannot create the event loop");
+        goto fail;
+    }
+    l->relay = relay_new(l->base, cfg);
+    if (l->relay == NULL)
+        goto oom;
+    if (netstack_init(&ns_callbacks, l, cfg->mtu) != 0) {
+        log_error("cannot start the TCP/IP stack");
+        goto fail;
+    }
+    l->netstack_up = 1;
+
+    struct timeval tick = { 0, (suseconds_t)netstack_timer_interval_ms() * 1000 };
+    l->tun_ev = event_new(l->base, tun_fd, EV_READ | EV_PERSIST, on_tun_readable, l);
+    l->timer_ev = event_new(l->base, -1, EV_PERSIST, on_timer, l);
+    l->sig_ev = event_new(l->base, l->sig_fd, EV_READ | EV_PERSIST, on_signal, l);
+    if (l->tun_ev == NULL || l->timer_ev == NULL || l->sig_ev == NULL)
+        goto oom;
+    if (event_add(l->tun_ev, NULL) != 0 || event_add(l->timer_ev, &tick) != 0 ||
+        event_add(l->sig_ev, NULL) != 0) {
+        log_error("cannot register the gateway's events");
+        goto fail;
+    }
+    log_debug("gateway ready: SOCKS %s, user %s, MTU %u", cfg->socks_name,
+              relay_socks_user(l->relay), cfg->mtu);
+    return l;
+oom:
+    log_error("out of memory while starting the gateway");
+fail:
+    loop_free(l);
+    return NULL;
+}
+
+int loop_run(struct loop *l)
+{
+    if (event_base_dispatch(l->base) < 0) {
+        log_error("the event loop failed");
+        return TG_EXIT_FAILURE;
+    }
+    return l->exit_code;
+}
+
+static void log_stats(const struct loop *l)
+{
+    const struct relay_stats *s = relay_stats(l->relay);
+    const struct netstack_stats *n = netstack_stats();
+    uint64_t refused = 0;
+    for (int i = 0; i < 256; i++)
+        refused += s->socks_rep[i];
+    log_info("streams: %llu opened, %llu connected, %llu closed cleanly, %llu refused by Tor, "
+             "%llu SOCKS port unreachable, %llu malformed SOCKS replies, %llu reset by the app, "
+             "%llu failed mid-stream; %llu bytes up, %llu down",
+             (unsigned long long)s->opened, (unsigned long long)s->connected,
+             (unsigned long long)s->closed, (unsigned long long)refused,
+             (unsigned long long)s->socks_unreachable, (unsigned long long)s->socks_malformed,
+             (unsigned long long)s->app_reset, (unsigned long long)s->socks_reset,
+             (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down);
+    log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu TUN writes dropped",
+             (unsigned long long)n->rx_packets, (unsigned long long)n->rx_malformed,
+             (unsigned long long)n->syn_duplicate, (unsigned long long)l->tun_tx_dropped);
+}
+
+void loop_free(struct loop *l)
+{
+    if (l == NULL)
+        return;
+    if (l->relay != NULL) {
+        log_stats(l);
+        relay_free(l->relay);
+    }
+    if (l->netstack_up)
+        netstack_shutdown();
+    if (l->tun_ev != NULL)
+        event_free(l->tun_ev);
+    if (l->timer_ev != NULL)
+        event_free(l->timer_ev);
+    if (l->sig_ev != NULL)
+        event_free(l->sig_ev);
+    if (l->base != NULL)
+        event_base_free(l->base);
+    if (l->sig_fd >= 0)
+        close(l->sig_fd);
+    free(l);
+}

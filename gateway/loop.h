@@ -1,0 +1,22 @@
+/* The gateway's single-threaded libevent loop: it owns the TUN fd, lwIP's
+ * timers, every stream, the signals and the sandbox's exit. */
+#ifndef TORGATE_LOOP_H
+#define TORGATE_LOOP_H
+
+#include <sys/types.h>
+#include "config.h"
+
+struct loop;
+
+/* child: the sandbox's init, whose exit ends the loop; -1 in --tun-fd mode,
+ * where SIGINT/SIGTERM/SIGHUP or the TUN going away end it. The signals in
+ * loop_signals() must already be blocked. NULL on failure (logged). */
+struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child);
+/* Runs until the end; returns torgate's exit code. */
+int loop_run(struct loop *l);
+void loop_free(struct loop *l);
+
+/* The signals the loop handles (to block before creating the sandbox). */
+void loop_signals(sigset_t *set);
+
+#endif

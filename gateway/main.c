@@ -1,0 +1,142 @@
+/* torgate: run a command with Tor as its only network.
+ *
+ * Setup errors stop everything before the command runs (exit 125): nothing
+ * ever runs half-sandboxed. Once running, an error ends one stream, never
+ * the process. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "probe.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define PROBE_TIMEOUT_MS 5000
+
+/* Every stream holds one socket: lift the soft limit to the hard one so the
+ * number of streams is bounded by what the system allows, not by 1024. */
+static void raise_nofile(struct rlimit *orig)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, orig) != 0) {
+        orig->rlim_cur = orig->rlim_max = 1024;
+        return;
+    }
+    rl = *orig;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        log_warn("cannot raise the open-file limit to %llu: %s; at most about %llu streams",
+                 (unsigned long long)rl.rlim_max, strerror(errno),
+                 (unsigned long long)orig->rlim_cur);
+    else
+        log_debug("open-file limit raised to %llu", (unsigned long long)rl.rlim_cur);
+}
+
+static int check_tun_fd(int fd)
+{
+    struct ifreq ifr;
+    if (fcntl(fd, F_GETFD) < 0) {
+        log_error("--tun-fd %d: no such open file descriptor; pass the TUN's fd to torgate", fd);
+        return -1;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    if (ioctl(fd, TUNGETIFF, &ifr) != 0) {
+        log_error("--tun-fd %d is not a TUN device (TUNGETIFF: %s)", fd, strerror(errno));
+        return -1;
+    }
+    if (!(ifr.ifr_flags & IFF_TUN) || !(ifr.ifr_flags & IFF_NO_PI)) {
+        log_error("--tun-fd %d (%s) must be opened with IFF_TUN|IFF_NO_PI", fd, ifr.ifr_name);
+        return -1;
+    }
+    log_info("serving the TUN device %s (fd %d)", ifr.ifr_name, fd);
+    return 0;
+}
+
+static int run_tun_fd(const struct tg_config *cfg)
+{
+    if (check_tun_fd(cfg->tun_fd) != 0)
+        return TG_EXIT_FAILURE;
+    struct loop *l = loop_new(cfg, cfg->tun_fd, -1);
+    if (l == NULL)
+        return TG_EXIT_FAILURE;
+    int code = loop_run(l);
+    loop_free(l);
+    return code;
+}
+
+static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile)
+{
+    struct sandbox sb;
+    if (sandbox_start(cfg, app_nofile, &sb) != 0)
+        return TG_EXIT_FAILURE;
+    struct loop *l = loop_new(cfg, sb.tun_fd, sb.pid);
+    if (l == NULL) {
+        sandbox_abort(&sb);
+        close(sb.tun_fd);
+        return TG_EXIT_FAILURE;
+    }
+    if (sandbox_release(&sb) != 0) {
+        loop_free(l);
+        sandbox_abort(&sb);
+        close(sb.tun_fd);
+        return TG_EXIT_FAILURE;
+    }
+    log_info("running %s with Tor at %s as its only network", cfg->cmd[0], cfg->socks_name);
+    int code = loop_run(l);
+    loop_free(l);
+    close(sb.tun_fd);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    struct tg_config cfg;
+    char err[512];
+
+    switch (cli_parse(argc, argv, getenv("TORGATE_SOCKS"), &cfg, err, sizeof(err))) {
+    case CLI_HELP:
+        fputs(cli_usage(), stdout);
+        return fflush(stdout) == 0 ? 0 : TG_EXIT_FAILURE;
+    case CLI_VERSION:
+        printf("torgate %s\n", TORGATE_VERSION);
+        return fflush(stdout) == 0 ? 0 : TG_EXIT_FAILURE;
+    case CLI_ERROR:
+        log_error("%s", err);
+        return TG_EXIT_FAILURE;
+    case CLI_RUN:
+        break;
+    }
+    log_set_level(cfg.log_level);
+
+    struct rlimit app_nofile;
+    raise_nofile(&app_nofile);
+
+    /* Fail closed: no Tor, no command. */
+    if (probe_socks(&cfg, PROBE_TIMEOUT_MS) != 0)
+        return TG_EXIT_FAILURE;
+
+    /* Signals are read from a signalfd in the loop; block them before the
+     * sandbox exists so none is lost or acted on by default in between. */
+    sigset_t set;
+    loop_signals(&set);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+        log_error("cannot set up signal handling: %s", strerror(errno));
+        return TG_EXIT_FAILURE;
+    }
+
+    if (cfg.tun_fd >= 0)
+        return run_tun_fd(&cfg);
+    return run_command(&cfg, &app_nofile);
+}

@@ -1,0 +1,112 @@
+#define _GNU_SOURCE
+#include "probe.h"
+#include "log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Waits for fd to become ready for events until deadline. 1 ready, 0 timeout. */
+static int wait_fd(int fd, short events, long deadline)
+{
+    for (;;) {
+        long left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = { .fd = fd, .events = events };
+        int r = poll(&p, 1, (int)left);
+        if (r > 0)
+            return 1;
+        if (r == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+static void unreachable(const struct tg_config *cfg, const char *why)
+{
+    log_error("Tor is not reachable at %s (%s): start Tor (e.g. sudo systemctl start tor) "
+              "or point --socks at its SocksPort", cfg->socks_name, why);
+}
+
+int probe_socks(const struct tg_config *cfg, int timeout_ms)
+{
+    long deadline = now_ms() + timeout_ms;
+    int fd = socket(cfg->socks_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("cannot create a socket to reach Tor at %s: %s", cfg->socks_name, strerror(errno));
+        return -1;
+    }
+    int rc = -1;
+    if (connect(fd, (const struct sockaddr *)&cfg->socks_addr, cfg->socks_addrlen) != 0 &&
+        errno != EINPROGRESS) {
+        unreachable(cfg, strerror(errno));
+        goto out;
+    }
+    if (wait_fd(fd, POLLOUT, deadline) != 1) {
+        unreachable(cfg, "no answer");
+        goto out;
+    }
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+        unreachable(cfg, strerror(soerr != 0 ? soerr : errno));
+        goto out;
+    }
+    static const unsigned char greeting[] = { 5, 2, 0x00, 0x02 };
+    if (send(fd, greeting, sizeof(greeting), MSG_NOSIGNAL) != (ssize_t)sizeof(greeting)) {
+        unreachable(cfg, strerror(errno));
+        goto out;
+    }
+    unsigned char reply[2];
+    size_t got = 0;
+    while (got < sizeof(reply)) {
+        if (wait_fd(fd, POLLIN, deadline) != 1) {
+            log_error("%s accepted a connection but gave no SOCKS5 answer within %d ms: point "
+                      "--socks at Tor's SocksPort", cfg->socks_name, timeout_ms);
+            goto out;
+        }
+        ssize_t n = recv(fd, reply + got, sizeof(reply) - got, 0);
+        if (n == 0) {
+            log_error("%s closed the connection without a SOCKS5 answer: point --socks at "
+                      "Tor's SocksPort (not its ControlPort or DNSPort)", cfg->socks_name);
+            goto out;
+        }
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            unreachable(cfg, strerror(errno));
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    if (reply[0] != 5) {
+        log_error("%s answered, but not as a SOCKS5 server: point --socks at Tor's SocksPort "
+                  "(not an HTTP proxy or ControlPort)", cfg->socks_name);
+        goto out;
+    }
+    if (reply[1] != 0x00 && reply[1] != 0x02) {
+        log_error("the SOCKS5 server at %s accepts neither no authentication nor "
+                  "username/password: use Tor's SocksPort", cfg->socks_name);
+        goto out;
+    }
+    if (reply[1] == 0x00)
+        log_warn("the SOCKS server at %s ignores credentials: this sandbox will not get "
+                 "circuits of its own (Tor's IsolateSOCKSAuth needs username/password)",
+                 cfg->socks_name);
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}

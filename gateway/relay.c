@@ -1,0 +1,466 @@
+/* One stream: app <-> lwIP <-> this struct <-> bufferevent <-> Tor's SOCKS port.
+ *
+ * Life of a stream: the app's SYN is held by the netstack while a SOCKS5
+ * connection is made (greeting, username/password, CONNECT). Only a success
+ * reply lets the SYN into lwIP; any failure answers the SYN with a RST.
+ *
+ * Back-pressure, so a stream's memory stays bounded whatever either side does:
+ * - app -> Tor: lwIP's segments are handed to the SOCKS bufferevent without a
+ *   copy (evbuffer references to the pbufs). The app's receive window is
+ *   reopened (tcp_recved) only as those bytes are written to the socket, so
+ *   at most TCP_WND bytes wait per stream.
+ * - Tor -> app: bytes go into lwIP only as far as its send buffer has room;
+ *   the bufferevent stops reading at a high watermark until lwIP's "sent"
+ *   callback makes room again.
+ * Half-close: a FIN from either side is passed on as a FIN (shutdown), only
+ * after the bytes before it; the stream ends when both directions have. */
+#define _GNU_SOURCE
+#include "relay.h"
+#include "log.h"
+#include "socks5.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#define HANDSHAKE_TIMEOUT_S   120          /* Tor's own SocksTimeout is 2 min */
+#define SOCKS_READ_HIGH_WM    (256 * 1024)
+#define SOCKS_READ_MAX        (256 * 1024)
+#define SOCKS5_MAX_REPLY      262          /* 4 + 1 + 255 + 2 */
+
+enum {
+    F_CONNECTED      = 1 << 0,   /* SOCKS CONNECT succeeded, conn exists */
+    F_APP_FIN        = 1 << 1,   /* the app sent FIN */
+    F_APP_FIN_SENT   = 1 << 2,   /* ... and it was passed to Tor (SHUT_WR) */
+    F_SOCKS_EOF      = 1 << 3,   /* Tor's side sent EOF */
+    F_SOCKS_FIN_SENT = 1 << 4,   /* ... and it was passed to the app (FIN) */
+};
+
+enum close_how {
+    CLOSE_REFUSE,    /* not connected yet: RST answers the held SYN */
+    CLOSE_ABORT,     /* RST to the app */
+    CLOSE_GRACEFUL,  /* both FINs passed on; lwIP finishes the close */
+    CLOSE_GONE,      /* lwIP already freed the connection */
+};
+
+struct relay_stream {
+    struct relay_stream *prev, *next;
+    struct relay *relay;
+    struct ns_pending *pend;          /* until the SOCKS reply */
+    struct ns_conn *conn;             /* after it */
+    struct bufferevent *bev;
+    struct evbuffer_cb_entry *out_cb;
+    struct socks5_client socks;
+    unsigned flags;
+    char name[96];                    /* "203.0.113.7:80", for logs */
+};
+
+struct relay {
+    struct event_base *base;
+    const struct tg_config *cfg;
+    char user[48];
+    char pass[16];
+    struct relay_stream *streams;
+    size_t nstreams;
+    struct relay_stats stats;
+};
+
+/* ---- life cycle ------------------------------------------------------ */
+
+static void stream_close(struct relay_stream *s, enum close_how how)
+{
+    struct relay *r = s->relay;
+
+    if (s->pend != NULL) {
+        netstack_pending_refuse(s->pend);
+        s->pend = NULL;
+    }
+    if (s->conn != NULL) {
+        if (how == CLOSE_GRACEFUL)
+            netstack_conn_close(s->conn);
+        else if (how != CLOSE_GONE)
+            netstack_conn_abort(s->conn);
+        s->conn = NULL;
+    }
+    if (s->bev != NULL) {
+        /* Detach the window callback first: freeing the buffer drains it. */
+        if (s->out_cb != NULL)
+            evbuffer_remove_cb_entry(bufferevent_get_output(s->bev), s->out_cb);
+        bufferevent_free(s->bev);
+    }
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        r->streams = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    r->nstreams--;
+    free(s);
+}
+
+static void maybe_finish(struct relay_stream *s)
+{
+    if ((s->flags & (F_APP_FIN_SENT | F_SOCKS_FIN_SENT)) == (F_APP_FIN_SENT | F_SOCKS_FIN_SENT)) {
+        s->relay->stats.closed++;
+        stream_close(s, CLOSE_GRACEFUL);
+    }
+}
+
+/* ---- Tor -> app ------------------------------------------------------ */
+
+/* Returns 0, or -1 if the stream was closed. */
+static int push_to_app(struct relay_stream *s)
+{
+    struct evbuffer *in = bufferevent_get_input(s->bev);
+    int wrote = 0;
+
+    while (evbuffer_get_length(in) > 0) {
+        struct evbuffer_iovec v;
+        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+            break;
+        long n = netstack_conn_write(s->conn, v.iov_base, v.iov_len);
+        if (n < 0) {
+            s->relay->stats.app_reset++;
+            stream_close(s, CLOSE_ABORT);
+            return -1;
+        }
+        if (n == 0)
+            break;             /* lwIP's send buffer is full: wait for tcp_sent */
+        evbuffer_drain(in, (size_t)n);
+        s->relay->stats.bytes_down += (uint64_t)n;
+        wrote = 1;
+    }
+    if ((s->flags & F_SOCKS_EOF) && !(s->flags & F_SOCKS_FIN_SENT) && evbuffer_get_length(in) == 0) {
+        netstack_conn_shutdown_tx(s->conn);
+        s->flags |= F_SOCKS_FIN_SENT;
+        maybe_finish(s);
+        return 0;
+    }
+    if (wrote)
+        netstack_conn_flush(s->conn);
+    return 0;
+}
+
+/* ---- the SOCKS connection -------------------------------------------- */
+
+static void on_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct relay_stream *s = arg;
+    (void)buf;
+    if (info->n_deleted > 0 && s->conn != NULL)
+        netstack_conn_recved(s->conn, info->n_deleted);
+}
+
+static void release_hold(const void *data, size_t len, void *hold)
+{
+    (void)data;
+    (void)len;
+    netstack_release(hold);
+}
+
+static void stream_connected(struct relay_stream *s)
+{
+    struct ns_pending *pend = s->pend;
+    s->pend = NULL;
+    s->conn = netstack_pending_accept(pend);
+    if (s->conn == NULL) {
+        s->relay->stats.syn_lost++;
+        log_debug("stream %s: the app's connection vanished while Tor connected", s->name);
+        stream_close(s, CLOSE_ABORT);
+        return;
+    }
+    s->flags |= F_CONNECTED;
+    s->relay->stats.connected++;
+    bufferevent_set_timeouts(s->bev, NULL, NULL);
+    bufferevent_setwatermark(s->bev, EV_READ, 0, SOCKS_READ_HIGH_WM);
+    s->out_cb = evbuffer_add_cb(bufferevent_get_output(s->bev), on_out_drained, s);
+    if (s->out_cb == NULL) {
+        stream_close(s, CLOSE_ABORT);
+        return;
+    }
+    log_debug("stream %s: connected through Tor", s->name);
+    (void)push_to_app(s);    /* bytes the server sent right after the reply */
+}
+
+static void handshake_failed(struct relay_stream *s)
+{
+    struct relay_stats *st = &s->relay->stats;
+    switch (s->socks.err) {
+    case SOCKS5_ERR_REPLY:
+        st->socks_rep[s->socks.rep]++;
+        log_debug("stream %s: Tor answered: %s (0x%02x)", s->name,
+                  socks5_rep_str(s->socks.rep), s->socks.rep);
+        break;
+    case SOCKS5_ERR_NO_METHOD:
+    case SOCKS5_ERR_AUTH_REJECTED:
+        st->socks_auth++;
+        log_warn("stream %s: the SOCKS server at %s refused us: %s", s->name,
+                 s->relay->cfg->socks_name, socks5_err_str(s->socks.err));
+        break;
+    default:
+        st->socks_malformed++;
+        log_debug("stream %s: %s from %s", s->name, socks5_err_str(s->socks.err),
+                  s->relay->cfg->socks_name);
+        break;
+    }
+    stream_close(s, CLOSE_REFUSE);
+}
+
+static void handshake_read(struct relay_stream *s)
+{
+    struct evbuffer *in = bufferevent_get_input(s->bev);
+    uint8_t out[SOCKS5_MAX_REQUEST];
+
+    for (;;) {
+        size_t len = evbuffer_get_length(in);
+        if (len == 0)
+            return;
+        if (len > SOCKS5_MAX_REPLY)
+            len = SOCKS5_MAX_REPLY;
+        const uint8_t *buf = evbuffer_pullup(in, (ssize_t)len);
+        if (buf == NULL) {
+            stream_close(s, CLOSE_REFUSE);
+            return;
+        }
+        size_t consumed = 0, out_len = 0;
+        enum socks5_step step = socks5_client_feed(&s->socks, buf, len, &consumed, out, &out_len);
+        evbuffer_drain(in, consumed);
+        switch (step) {
+        case SOCKS5_STEP_NEED_MORE:
+            return;
+        case SOCKS5_STEP_SEND:
+            if (bufferevent_write(s->bev, out, out_len) != 0) {
+                stream_close(s, CLOSE_REFUSE);
+                return;
+            }
+            break;
+        case SOCKS5_STEP_CONNECTED:
+            stream_connected(s);
+            return;
+        case SOCKS5_STEP_FAILED:
+        default:
+            handshake_failed(s);
+            return;
+        }
+    }
+}
+
+static void on_socks_read(struct bufferevent *bev, void *arg)
+{
+    struct relay_stream *s = arg;
+    (void)bev;
+    if (!(s->flags & F_CONNECTED))
+        handshake_read(s);
+    else
+        (void)push_to_app(s);
+}
+
+static void on_socks_write(struct bufferevent *bev, void *arg)
+{
+    struct relay_stream *s = arg;
+    /* The output buffer is empty: a FIN from the app can follow its bytes. */
+    if ((s->flags & F_APP_FIN) && !(s->flags & F_APP_FIN_SENT)) {
+        (void)shutdown(bufferevent_getfd(bev), SHUT_WR);
+        s->flags |= F_APP_FIN_SENT;
+        maybe_finish(s);
+    }
+}
+
+static void on_socks_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct relay_stream *s = arg;
+    struct relay_stats *st = &s->relay->stats;
+
+    if (what & BEV_EVENT_CONNECTED) {
+        uint8_t greeting[SOCKS5_MAX_REQUEST];
+        size_t n = socks5_client_greeting(&s->socks, greeting);
+        if (bufferevent_write(bev, greeting, n) != 0)
+            stream_close(s, CLOSE_REFUSE);
+        return;
+    }
+    if (!(s->flags & F_CONNECTED)) {
+        if (what & BEV_EVENT_TIMEOUT) {
+            st->socks_timeout++;
+            log_debug("stream %s: no SOCKS answer within %d s", s->name, HANDSHAKE_TIMEOUT_S);
+        } else if (what & BEV_EVENT_EOF) {
+            st->socks_eof++;
+            log_debug("stream %s: the SOCKS port closed during the handshake", s->name);
+        } else {
+            st->socks_unreachable++;
+            log_debug("stream %s: cannot reach the SOCKS port %s: %s", s->name,
+                      s->relay->cfg->socks_name, strerror(EVUTIL_SOCKET_ERROR()));
+        }
+        stream_close(s, CLOSE_REFUSE);
+        return;
+    }
+    if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
+        s->flags |= F_SOCKS_EOF;
+        (void)push_to_app(s);
+        return;
+    }
+    st->socks_reset++;
+    log_debug("stream %s: the SOCKS connection failed mid-stream", s->name);
+    stream_close(s, CLOSE_ABORT);
+}
+
+/* ---- netstack callbacks --------------------------------------------- */
+
+static void flow_dest(const struct ns_flow *f, struct socks5_dest *d, char *name, size_t namelen)
+{
+    char addr[INET6_ADDRSTRLEN];
+    memset(d, 0, sizeof(*d));
+    d->port = f->dport;
+    if (f->family == 4) {
+        d->atyp = SOCKS5_ATYP_IPV4;
+        memcpy(d->addr, f->dst, 4);
+        inet_ntop(AF_INET, f->dst, addr, sizeof(addr));
+        snprintf(name, namelen, "%s:%u", addr, f->dport);
+    } else {
+        d->atyp = SOCKS5_ATYP_IPV6;
+        memcpy(d->addr, f->dst, 16);
+        inet_ntop(AF_INET6, f->dst, addr, sizeof(addr));
+        snprintf(name, namelen, "[%s]:%u", addr, f->dport);
+    }
+}
+
+void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_flow *flow)
+{
+    struct socks5_dest dest;
+    struct relay_stream *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        r->stats.open_failed++;
+        return NULL;
+    }
+    s->relay = r;
+    s->pend = pend;
+    flow_dest(flow, &dest, s->name, sizeof(s->name));
+    if (socks5_client_init(&s->socks, r->user, r->pass, &dest) != 0)
+        goto fail;
+    s->bev = bufferevent_socket_new(r->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (s->bev == NULL)
+        goto fail;
+    bufferevent_setcb(s->bev, on_socks_read, on_socks_write, on_socks_event, s);
+    (void)bufferevent_set_max_single_read(s->bev, SOCKS_READ_MAX);
+    struct timeval tmo = { .tv_sec = HANDSHAKE_TIMEOUT_S, .tv_usec = 0 };
+    bufferevent_set_timeouts(s->bev, &tmo, &tmo);
+    if (bufferevent_enable(s->bev, EV_READ | EV_WRITE) != 0 ||
+        bufferevent_socket_connect(s->bev, (const struct sockaddr *)&r->cfg->socks_addr,
+                                   (int)r->cfg->socks_addrlen) != 0) {
+        log_debug("stream %s: cannot open a socket to %s: %s", s->name, r->cfg->socks_name,
+                  strerror(errno));
+        goto fail;
+    }
+    s->next = r->streams;
+    if (r->streams != NULL)
+        r->streams->prev = s;
+    r->streams = s;
+    r->nstreams++;
+    r->stats.opened++;
+    log_debug("stream %s: asking Tor", s->name);
+    return s;
+fail:
+    r->stats.open_failed++;
+    if (s->bev != NULL)
+        bufferevent_free(s->bev);
+    free(s);
+    return NULL;
+}
+
+void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold)
+{
+    struct relay_stream *s = stream;
+    if (s->flags & F_APP_FIN_SENT) {
+        /* Nothing may follow a FIN; lwIP never does this. */
+        netstack_release(hold);
+        return;
+    }
+    if (evbuffer_add_reference(bufferevent_get_output(s->bev), data, len, release_hold, hold) != 0) {
+        netstack_release(hold);
+        stream_close(s, CLOSE_ABORT);
+        return;
+    }
+    s->relay->stats.bytes_up += len;
+}
+
+void relay_tcp_fin(void *stream)
+{
+    struct relay_stream *s = stream;
+    s->flags |= F_APP_FIN;
+    if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+        on_socks_write(s->bev, s);
+}
+
+void relay_tcp_sent(void *stream)
+{
+    struct relay_stream *s = stream;
+    if (!(s->flags & F_SOCKS_FIN_SENT))
+        (void)push_to_app(s);
+}
+
+void relay_tcp_gone(void *stream)
+{
+    struct relay_stream *s = stream;
+    s->relay->stats.app_reset++;
+    log_debug("stream %s: reset by the app", s->name);
+    stream_close(s, CLOSE_GONE);
+}
+
+/* ---- the relay ------------------------------------------------------- */
+
+struct relay *relay_new(struct event_base *base, const struct tg_config *cfg)
+{
+    uint8_t rnd[16];
+    struct relay *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->base = base;
+    r->cfg = cfg;
+    /* A credential of its own per instance: with IsolateSOCKSAuth (Tor's
+     * default) this sandbox shares no circuit with anything else. */
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        free(r);
+        return NULL;
+    }
+    int n = snprintf(r->user, sizeof(r->user), "torgate-");
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        n += snprintf(r->user + n, sizeof(r->user) - (size_t)n, "%02x", rnd[i]);
+    snprintf(r->pass, sizeof(r->pass), "torgate");
+    return r;
+}
+
+void relay_free(struct relay *r)
+{
+    if (r == NULL)
+        return;
+    while (r->streams != NULL) {
+        struct relay_stream *s = r->streams;
+        if (s->pend != NULL) {
+            netstack_pending_drop(s->pend);
+            s->pend = NULL;
+        }
+        stream_close(s, CLOSE_ABORT);
+    }
+    free(r);
+}
+
+size_t relay_stream_count(const struct relay *r)
+{
+    return r->nstreams;
+}
+
+const struct relay_stats *relay_stats(const struct relay *r)
+{
+    return &r->stats;
+}
+
+const char *relay_socks_user(const struct relay *r)
+{
+    return r->user;
+}

@@ -1,0 +1,215 @@
+/* Creating the sandbox. The child is made with a raw clone(2) (fork-like,
+ * no separate stack, as bubblewrap does) so it is PID 1 of its new PID
+ * namespace. It maps its uid/gid 1:1, mounts a fresh /proc, creates and
+ * configures the TUN, hands the TUN fd to the gateway and waits for the
+ * go-ahead: if the gateway fails or dies before that, CMD never runs. */
+#define _GNU_SOURCE
+#include "sandbox.h"
+#include "fdpass.h"
+#include "log.h"
+#include "tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TAG_TUN   'T'
+#define TAG_ERROR 'E'
+#define TAG_GO    'G'
+
+void sandbox_forwarded_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
+}
+
+static int write_file(const char *path, const char *text, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int e = errno;
+    close(fd);
+    if (n != (ssize_t)len) {
+        snprintf(err, errlen, "cannot write %s: %s", path, n < 0 ? strerror(e) : "short write");
+        return -1;
+    }
+    return 0;
+}
+
+/* The app runs as the caller, not as root: its uid and gid map to
+ * themselves. setgroups is denied, which unprivileged gid maps require. */
+static int map_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+    char line[64];
+    snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    if (write_file("/proc/self/uid_map", line, err, errlen) != 0)
+        return -1;
+    if (write_file("/proc/self/setgroups", "deny\n", err, errlen) != 0)
+        return -1;
+    snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    return write_file("/proc/self/gid_map", line, err, errlen);
+}
+
+static int setup_mounts(char *err, size_t errlen)
+{
+    /* Nothing mounted here may propagate back to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0) {
+        snprintf(err, errlen, "cannot make the sandbox's mounts private: %s", strerror(errno));
+        return -1;
+    }
+    /* A /proc of the new PID namespace: the app sees only its own processes. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+        snprintf(err, errlen, "cannot mount a fresh /proc in the sandbox: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofile, int ctl,
+                      uid_t uid, gid_t gid)
+{
+    char err[512];
+    int tun = -1;
+
+    /* If the gateway dies, so does the sandbox (and with PID 1, all of it). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        snprintf(err, sizeof(err), "cannot tie the sandbox to the gateway's life: %s", strerror(errno));
+        goto fail;
+    }
+    if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0)
+        goto fail;
+    tun = tun_open(err, sizeof(err));
+    if (tun < 0)
+        goto fail;
+    if (tun_configure(cfg->mtu, err, sizeof(err)) != 0)
+        goto fail;
+    if (fdpass_send(ctl, TAG_TUN, tun) != 0) {
+        snprintf(err, sizeof(err), "cannot hand the TUN to the gateway: %s", strerror(errno));
+        goto fail;
+    }
+    close(tun);
+
+    char tag = 0;
+    ssize_t n;
+    do
+        n = read(ctl, &tag, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || tag != TAG_GO)
+        _exit(TG_EXIT_FAILURE);     /* the gateway gave up: run nothing */
+    close(ctl);
+    return sandbox_init_run(cfg->cmd, app_nofile);
+
+fail:
+    log_error("%s", err);
+    if (tun >= 0)
+        close(tun);
+    (void)fdpass_send(ctl, TAG_ERROR, -1);
+    return TG_EXIT_FAILURE;
+}
+
+int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, struct sandbox *sb)
+{
+    int sv[2];
+    sb->pid = -1;
+    sb->ctl = -1;
+    sb->tun_fd = -1;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        log_error("cannot create the sandbox's control socket: %s", strerror(errno));
+        return -1;
+    }
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |
+                 CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+    pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        if (e == EPERM || e == ENOSPC || e == EUSERS)
+            log_error("cannot create the sandbox's namespaces: %s; unprivileged user namespaces "
+                      "may be disabled: check sysctl user.max_user_namespaces (and, on Ubuntu, "
+                      "kernel.apparmor_restrict_unprivileged_userns)", strerror(e));
+        else
+            log_error("cannot create the sandbox's namespaces (clone): %s", strerror(e));
+        return -1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        _exit(child_main(cfg, app_nofile, sv[1], uid, gid));
+    }
+    close(sv[1]);
+    sb->pid = pid;
+    sb->ctl = sv[0];
+
+    char tag = 0;
+    int fd = -1;
+    int r = fdpass_recv(sb->ctl, &tag, &fd);
+    if (r == 1 && tag == TAG_TUN && fd >= 0) {
+        sb->tun_fd = fd;
+        return 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (r != 1)
+        log_error("the sandbox died while it was being set up");
+    /* Otherwise the sandbox already said what failed. */
+    sandbox_abort(sb);
+    return -1;
+}
+
+int sandbox_release(struct sandbox *sb)
+{
+    int rc = 0;
+    char go = TAG_GO;
+    if (write(sb->ctl, &go, 1) != 1) {
+        log_error("cannot start the command in the sandbox: %s", strerror(errno));
+        rc = -1;
+    }
+    close(sb->ctl);
+    sb->ctl = -1;
+    return rc;
+}
+
+void sandbox_abort(struct sandbox *sb)
+{
+    if (sb->ctl >= 0) {
+        close(sb->ctl);
+        sb->ctl = -1;
+    }
+    if (sb->pid > 0) {
+        int st;
+        (void)kill(sb->pid, SIGKILL);
+        while (waitpid(sb->pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        sb->pid = -1;
+    }
+}
+
+int sandbox_exit_code(int wstatus)
+{
+    if (WIFEXITED(wstatus))
+        return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus))
+        return 128 + WTERMSIG(wstatus);
+    return TG_EXIT_FAILURE;
+}

@@ -1,0 +1,126 @@
+/* PID 1 of the sandbox. CMD is not PID 1 itself because PID 1 of a
+ * namespace ignores every signal it has no handler for and inherits every
+ * orphan: a shell or a browser would neither stop on SIGTERM nor reap.
+ * This init forks CMD, forwards signals to it, reaps orphans and exits
+ * with CMD's status, which ends every other process in the namespace. */
+#define _GNU_SOURCE
+#include "sandbox.h"
+#include "log.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int sandbox_drop_caps(void)
+{
+    /* The bounding set first: with it empty no later exec, not even of a
+     * setuid or file-capability binary, can regain anything. */
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+            return -1;
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+        return -1;
+    /* uid 0 inside (when the caller is root) must not get capabilities back
+     * on exec either. */
+    unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+                         SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+                         SECBIT_KEEP_CAPS_LOCKED |
+                         SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+    if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0)
+        return -1;
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -1;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    /* Trust, but verify. */
+    memset(data, 0xff, sizeof(data));
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++)
+        if (data[i].effective || data[i].permitted || data[i].inheritable) {
+            errno = EPERM;
+            return -1;
+        }
+    return 0;
+}
+
+static void noop_handler(int sig)
+{
+    (void)sig;
+}
+
+static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++)
+        (void)signal(sig, SIG_DFL);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (setrlimit(RLIMIT_NOFILE, app_nofile) != 0)
+        log_warn("cannot restore the command's open-file limit: %s", strerror(errno));
+    if (sandbox_drop_caps() != 0) {
+        log_error("cannot drop the sandbox's capabilities: %s; refusing to run the command",
+                  strerror(errno));
+        _exit(TG_EXIT_FAILURE);
+    }
+    execvp(cmd[0], cmd);
+    int e = errno;
+    log_error("cannot run '%s': %s", cmd[0], strerror(e));
+    _exit(e == ENOENT || e == ENOTDIR ? TG_EXIT_NOTFOUND : TG_EXIT_NOEXEC);
+}
+
+int sandbox_init_run(char **cmd, const struct rlimit *app_nofile)
+{
+    sigset_t set;
+    sandbox_forwarded_signals(&set);
+    sigaddset(&set, SIGCHLD);
+    /* Handlers, not SIG_DFL: PID 1 would discard a default-action signal
+     * from the gateway before sigwaitinfo could see it. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = noop_handler;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&set, sig))
+            (void)sigaction(sig, &sa, NULL);
+    (void)sigprocmask(SIG_BLOCK, &set, NULL);
+
+    pid_t child = fork();
+    if (child < 0) {
+        log_error("cannot start the command in the sandbox (fork): %s", strerror(errno));
+        return TG_EXIT_FAILURE;
+    }
+    if (child == 0)
+        exec_cmd(cmd, app_nofile);
+
+    if (sandbox_drop_caps() != 0)
+        log_debug("sandbox init keeps capabilities: %s", strerror(errno));
+
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&set, &si);
+        if (sig < 0)
+            continue;
+        if (sig == SIGCHLD) {
+            int st;
+            pid_t w;
+            while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                if (w == child)
+                    return sandbox_exit_code(st);
+            continue;
+        }
+        /* A terminal's signal already reached CMD, which shares the
+         * foreground process group; forward only what was sent to us. */
+        if (si.si_code != SI_KERNEL)
+            (void)kill(child, sig);
+    }
+}

@@ -1,0 +1,184 @@
+#define _GNU_SOURCE
+#include "tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+int tun_open(char *err, size_t errlen)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        struct stat st;
+        if (e == EACCES || e == EPERM) {
+            unsigned mode = stat("/dev/net/tun", &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+            snprintf(err, errlen,
+                     "cannot open /dev/net/tun: permission denied (mode %04o); to let users run "
+                     "torgate: sudo chmod 0666 /dev/net/tun (as desktop distributions ship it)", mode);
+        } else if (e == ENOENT) {
+            snprintf(err, errlen, "cannot open /dev/net/tun: it does not exist; load the tun module "
+                     "(sudo modprobe tun) or create it (sudo mknod /dev/net/tun c 10 200)");
+        } else {
+            snprintf(err, errlen, "cannot open /dev/net/tun: %s", strerror(e));
+        }
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN_IFNAME);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        snprintf(err, errlen, "cannot create the TUN device %s (TUNSETIFF): %s", TUN_IFNAME, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int nl_fail(char *err, size_t errlen, const char *what, int rc)
+{
+    snprintf(err, errlen, "cannot %s: %s", what, nl_geterror(rc));
+    return -1;
+}
+
+static int link_up(struct nl_sock *sk, const char *name, unsigned mtu, char *err, size_t errlen)
+{
+    struct rtnl_link *link = NULL, *change = NULL;
+    char what[64];
+    int rc = rtnl_link_get_kernel(sk, 0, name, &link);
+    snprintf(what, sizeof(what), "bring %s up", name);
+    if (rc < 0)
+        return nl_fail(err, errlen, what, rc);
+    change = rtnl_link_alloc();
+    if (change == NULL) {
+        rtnl_link_put(link);
+        snprintf(err, errlen, "cannot %s: out of memory", what);
+        return -1;
+    }
+    if (mtu > 0)
+        rtnl_link_set_mtu(change, mtu);
+    rtnl_link_set_flags(change, IFF_UP);
+    rc = rtnl_link_change(sk, link, change, 0);
+    rtnl_link_put(change);
+    rtnl_link_put(link);
+    return rc < 0 ? nl_fail(err, errlen, what, rc) : 0;
+}
+
+static int addr_add(struct nl_sock *sk, int ifindex, int family, const char *addr, int prefix,
+                    char *err, size_t errlen)
+{
+    struct nl_addr *local = NULL;
+    char what[96];
+    snprintf(what, sizeof(what), "add address %s/%d to %s", addr, prefix, TUN_IFNAME);
+    int rc = nl_addr_parse(addr, family, &local);
+    if (rc < 0)
+        return nl_fail(err, errlen, what, rc);
+    nl_addr_set_prefixlen(local, prefix);
+    struct rtnl_addr *a = rtnl_addr_alloc();
+    if (a == NULL) {
+        nl_addr_put(local);
+        snprintf(err, errlen, "cannot %s: out of memory", what);
+        return -1;
+    }
+    rtnl_addr_set_ifindex(a, ifindex);
+    rtnl_addr_set_family(a, family);
+    rc = rtnl_addr_set_local(a, local);
+    if (rc == 0) {
+        /* No duplicate address detection: the link has one end, and a
+         * tentative address would refuse the app's first connections. */
+        if (family == AF_INET6)
+            rtnl_addr_set_flags(a, IFA_F_NODAD);
+        rc = rtnl_addr_add(sk, a, 0);
+    }
+    rtnl_addr_put(a);
+    nl_addr_put(local);
+    return rc < 0 ? nl_fail(err, errlen, what, rc) : 0;
+}
+
+static int default_route(struct nl_sock *sk, int ifindex, int family, char *err, size_t errlen)
+{
+    struct nl_addr *dst = NULL;
+    const char *what = family == AF_INET ? "add the IPv4 default route" : "add the IPv6 default route";
+    int rc = nl_addr_parse("default", family, &dst);
+    if (rc < 0)
+        return nl_fail(err, errlen, what, rc);
+    struct rtnl_route *r = rtnl_route_alloc();
+    struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+    if (r == NULL || nh == NULL) {
+        if (r != NULL)
+            rtnl_route_put(r);
+        if (nh != NULL)
+            rtnl_route_nh_free(nh);
+        nl_addr_put(dst);
+        snprintf(err, errlen, "cannot %s: out of memory", what);
+        return -1;
+    }
+    rtnl_route_set_family(r, (uint8_t)family);
+    rtnl_route_set_table(r, RT_TABLE_MAIN);
+    rtnl_route_set_protocol(r, RTPROT_STATIC);
+    rtnl_route_set_type(r, RTN_UNICAST);
+    if (family == AF_INET)
+        rtnl_route_set_scope(r, RT_SCOPE_LINK);
+    rc = rtnl_route_set_dst(r, dst);
+    if (rc == 0) {
+        rtnl_route_nh_set_ifindex(nh, ifindex);
+        rtnl_route_add_nexthop(r, nh);   /* r owns nh from here */
+        nh = NULL;
+        rc = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL);
+    }
+    if (nh != NULL)
+        rtnl_route_nh_free(nh);
+    rtnl_route_put(r);
+    nl_addr_put(dst);
+    return rc < 0 ? nl_fail(err, errlen, what, rc) : 0;
+}
+
+int tun_configure(unsigned mtu, char *err, size_t errlen)
+{
+    struct nl_sock *sk = nl_socket_alloc();
+    if (sk == NULL) {
+        snprintf(err, errlen, "cannot configure the network: out of memory");
+        return -1;
+    }
+    int rc = nl_connect(sk, NETLINK_ROUTE);
+    if (rc < 0) {
+        nl_socket_free(sk);
+        return nl_fail(err, errlen, "open an rtnetlink socket", rc);
+    }
+
+    int ret = -1;
+    int ifindex = 0;
+    struct rtnl_link *link = NULL;
+    if (link_up(sk, "lo", 0, err, errlen) != 0)
+        goto out;
+    rc = rtnl_link_get_kernel(sk, 0, TUN_IFNAME, &link);
+    if (rc < 0) {
+        nl_fail(err, errlen, "find the TUN device " TUN_IFNAME, rc);
+        goto out;
+    }
+    ifindex = rtnl_link_get_ifindex(link);
+    rtnl_link_put(link);
+    if (addr_add(sk, ifindex, AF_INET, TUN_ADDR4, TUN_PREFIX4, err, errlen) != 0 ||
+        addr_add(sk, ifindex, AF_INET6, TUN_ADDR6, TUN_PREFIX6, err, errlen) != 0 ||
+        link_up(sk, TUN_IFNAME, mtu, err, errlen) != 0 ||
+        default_route(sk, ifindex, AF_INET, err, errlen) != 0 ||
+        default_route(sk, ifindex, AF_INET6, err, errlen) != 0)
+        goto out;
+    ret = 0;
+out:
+    nl_socket_free(sk);
+    return ret;
+}

@@ -1,0 +1,27 @@
+/* The sandbox's TUN device: created inside the new network namespace and
+ * configured over rtnetlink (libnl-route-3). */
+#ifndef TORGATE_TUN_H
+#define TORGATE_TUN_H
+
+#include <stddef.h>
+
+#define TUN_IFNAME      "tg0"
+/* Addresses inside the sandbox. Only the sandbox sees them (its namespace
+ * holds nothing but lo and tg0), so private ranges cannot collide with the
+ * host's; the gateway side (.1 / ::1) is where later services (DNS) live. */
+#define TUN_ADDR4       "10.66.0.2"
+#define TUN_PREFIX4     24
+#define TUN_GATEWAY4    "10.66.0.1"
+#define TUN_ADDR6       "fd74:6f72::2"
+#define TUN_PREFIX6     64
+#define TUN_GATEWAY6    "fd74:6f72::1"
+
+/* Opens /dev/net/tun as IFF_TUN|IFF_NO_PI named TUN_IFNAME. Returns the fd,
+ * or -1 with a one-line explanation (and the fix) in err. */
+int tun_open(char *err, size_t errlen);
+
+/* Brings lo up, gives the TUN its addresses, MTU and default routes for
+ * both families, and brings it up. Returns 0, or -1 with err set. */
+int tun_configure(unsigned mtu, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,606 @@
+/* lwIP glue: the TUN netif, accepting TCP to any destination, held SYNs and
+ * the per-connection callbacks.
+ *
+ * Accepting every destination without patching lwIP: the stack has one netif
+ * and nothing else. Before a packet goes up the stack, its destination
+ * address is written into that netif's address (IPv4, and the first IPv6
+ * slot), so lwIP's "is this for us?" test passes; the connections it creates
+ * take the packet's destination as their local address, which is what the
+ * app connected to. One listening pcb serves every port: its port is set to
+ * the SYN's destination port just while that SYN is injected. No other code
+ * in the process uses lwIP, so nothing else sees these fields change.
+ *
+ * Held SYNs: a SYN is not shown to lwIP until the gateway has a SOCKS CONNECT
+ * answer. If Tor refuses, the app gets a RST in answer to its SYN and sees
+ * "connection refused", not a connection that opens and then breaks. */
+#define _GNU_SOURCE
+#include "netstack.h"
+#include "packet.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lwip/init.h"
+#include "lwip/ip.h"
+#include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "lwip/priv/tcp_priv.h"
+
+#define PENDING_BUCKETS 4096
+
+struct ns_pending {
+    struct ns_pending *next;       /* hash chain */
+    struct ns_flow flow;
+    struct pbuf *syn;
+    void *stream;
+};
+
+static struct {
+    const struct netstack_callbacks *cb;
+    void *ctx;
+    struct netif netif;
+    struct tcp_pcb *listener;
+    struct ns_pending *pending[PENDING_BUCKETS];
+    struct netstack_stats stats;
+    /* The pcb whose callback is running, and whether the gateway aborted it
+     * from inside that callback (lwIP then needs ERR_ABRT back). */
+    struct tcp_pcb *in_cb;
+    int in_cb_aborted;
+    int up;
+} ns;
+
+uint32_t netstack_random(void)
+{
+    return arc4random();
+}
+
+u32_t sys_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+const struct netstack_stats *netstack_stats(void)
+{
+    return &ns.stats;
+}
+
+/* ---- netif ---------------------------------------------------------- */
+
+static err_t netif_out_pbuf(struct pbuf *p)
+{
+    struct iovec iov[16];
+    int n = 0;
+    for (struct pbuf *q = p; q != NULL; q = q->next) {
+        if (q->len == 0)
+            continue;
+        if (n == (int)(sizeof(iov) / sizeof(iov[0]))) {
+            /* lwIP never chains this many; flatten rather than drop. */
+            static uint8_t flat[0xffff];
+            u16_t got = pbuf_copy_partial(p, flat, p->tot_len, 0);
+            iov[0].iov_base = flat;
+            iov[0].iov_len = got;
+            ns.cb->tun_write(ns.ctx, iov, 1);
+            return ERR_OK;
+        }
+        iov[n].iov_base = q->payload;
+        iov[n].iov_len = q->len;
+        n++;
+    }
+    ns.cb->tun_write(ns.ctx, iov, n);
+    return ERR_OK;
+}
+
+static err_t netif_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
+{
+    (void)netif;
+    (void)dst;
+    return netif_out_pbuf(p);
+}
+
+static err_t netif_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst)
+{
+    (void)netif;
+    (void)dst;
+    return netif_out_pbuf(p);
+}
+
+static unsigned ns_mtu;
+
+static err_t netif_setup(struct netif *netif)
+{
+    netif->name[0] = 't';
+    netif->name[1] = 'g';
+    netif->output = netif_output4;
+    netif->output_ip6 = netif_output6;
+    netif->mtu = (u16_t)ns_mtu;
+    netif->flags = 0;
+    return ERR_OK;
+}
+
+/* Makes lwIP take a packet to dst as addressed to this netif. */
+static void netif_claim(const struct ns_flow *f)
+{
+    if (f->family == 4) {
+        uint32_t a;
+        memcpy(&a, f->dst, 4);
+        ip4_addr_set_u32(ip_2_ip4(&ns.netif.ip_addr), a);
+    } else {
+        memcpy(ip_2_ip6(&ns.netif.ip6_addr[0])->addr, f->dst, 16);
+    }
+}
+
+/* ---- flows and held SYNs ------------------------------------------- */
+
+static void flow_from_packet(const struct packet_info *pi, struct ns_flow *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->family = pi->family;
+    memcpy(f->src, pi->src, sizeof(f->src));
+    memcpy(f->dst, pi->dst, sizeof(f->dst));
+    f->sport = pi->sport;
+    f->dport = pi->dport;
+}
+
+static int flow_eq(const struct ns_flow *a, const struct ns_flow *b)
+{
+    return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
+           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+static unsigned flow_hash(const struct ns_flow *f)
+{
+    /* FNV-1a over the 4-tuple. */
+    uint32_t h = 2166136261u;
+    const uint8_t *parts[2] = { f->src, f->dst };
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 16; i++)
+            h = (h ^ parts[k][i]) * 16777619u;
+    h = (h ^ (f->sport & 0xff)) * 16777619u;
+    h = (h ^ (f->sport >> 8)) * 16777619u;
+    h = (h ^ (f->dport & 0xff)) * 16777619u;
+    h = (h ^ (f->dport >> 8)) * 16777619u;
+    return h % PENDING_BUCKETS;
+}
+
+static struct ns_pending *pending_find(const struct ns_flow *f)
+{
+    for (struct ns_pending *p = ns.pending[flow_hash(f)]; p != NULL; p = p->next)
+        if (flow_eq(&p->flow, f))
+            return p;
+    return NULL;
+}
+
+static void pending_unlink(struct ns_pending *pend)
+{
+    struct ns_pending **pp = &ns.pending[flow_hash(&pend->flow)];
+    while (*pp != NULL && *pp != pend)
+        pp = &(*pp)->next;
+    if (*pp == pend)
+        *pp = pend->next;
+}
+
+static void pending_free(struct ns_pending *pend)
+{
+    pending_unlink(pend);
+    if (pend->syn != NULL)
+        pbuf_free(pend->syn);
+    free(pend);
+}
+
+static void flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *dst)
+{
+    if (f->family == 4) {
+        uint32_t a, b;
+        memcpy(&a, f->src, 4);
+        memcpy(&b, f->dst, 4);
+        ip_addr_set_ip4_u32_val(*src, a);
+        ip_addr_set_ip4_u32_val(*dst, b);
+    } else {
+        memset(src, 0, sizeof(*src));
+        memset(dst, 0, sizeof(*dst));
+        IP_SET_TYPE_VAL(*src, IPADDR_TYPE_V6);
+        IP_SET_TYPE_VAL(*dst, IPADDR_TYPE_V6);
+        memcpy(ip_2_ip6(src)->addr, f->src, 16);
+        memcpy(ip_2_ip6(dst)->addr, f->dst, 16);
+    }
+}
+
+static int pcb_matches(const struct tcp_pcb *pcb, const struct ns_flow *f)
+{
+    if (pcb->remote_port != f->sport || pcb->local_port != f->dport)
+        return 0;
+    ip_addr_t src, dst;
+    flow_to_lwip(f, &src, &dst);
+    return ip_addr_cmp(&pcb->remote_ip, &src) && ip_addr_cmp(&pcb->local_ip, &dst);
+}
+
+static struct tcp_pcb *active_find(const struct ns_flow *f)
+{
+    for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
+        if (pcb_matches(pcb, f))
+            return pcb;
+    return NULL;
+}
+
+static void ip_input_any(struct pbuf *p)
+{
+    if ((((const uint8_t *)p->payload)[0] >> 4) == 4)
+        ip4_input(p, &ns.netif);
+    else
+        ip6_input(p, &ns.netif);
+}
+
+/* A SYN for a flow lwIP does not know yet. Returns 1 if the pbuf was kept. */
+static int syn_hold(struct pbuf *p, const struct packet_info *pi)
+{
+    struct ns_flow f;
+    flow_from_packet(pi, &f);
+
+    if (pending_find(&f) != NULL) {
+        /* The kernel retransmits its SYN while Tor is still connecting. */
+        ns.stats.syn_duplicate++;
+        return 0;
+    }
+    struct tcp_pcb *old = active_find(&f);
+    if (old != NULL) {
+        if (old->state == SYN_RCVD) {
+            netif_claim(&f);
+            ip_input_any(p);       /* lwIP answers with its SYN-ACK again */
+            return 1;
+        }
+        /* The app's kernel reused a 4-tuple lwIP still holds: the old
+         * connection is over for the app, so end it here too, silently. */
+        tcp_abandon(old, 0);
+    }
+
+    struct ns_pending *pend = calloc(1, sizeof(*pend));
+    if (pend == NULL)
+        return 0;
+    pend->flow = f;
+    pend->syn = p;
+    unsigned h = flow_hash(&f);
+    pend->next = ns.pending[h];
+    ns.pending[h] = pend;
+    ns.stats.syn_held++;
+
+    pend->stream = ns.cb->tcp_open(ns.ctx, pend, &f);
+    if (pend->stream == NULL)
+        netstack_pending_refuse(pend);
+    return 1;
+}
+
+/* ---- receive path ---------------------------------------------------- */
+
+void *netstack_rx_alloc(size_t cap, void **data)
+{
+    if (cap > 0xffff)
+        cap = 0xffff;
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)cap, PBUF_RAM);
+    if (p == NULL)
+        return NULL;
+    *data = p->payload;
+    return p;
+}
+
+void netstack_rx_free(void *rx)
+{
+    pbuf_free(rx);
+}
+
+void netstack_rx_input(void *rx, size_t len)
+{
+    struct pbuf *p = rx;
+    struct packet_info pi;
+
+    ns.stats.rx_packets++;
+    if (len > p->tot_len) {
+        ns.stats.rx_oversize++;
+        pbuf_free(p);
+        return;
+    }
+    pbuf_realloc(p, (u16_t)len);
+    if (packet_parse(p->payload, len, &pi) != PACKET_OK) {
+        ns.stats.rx_malformed++;
+        pbuf_free(p);
+        return;
+    }
+    if (packet_is_tcp_open(&pi)) {
+        if (!syn_hold(p, &pi))
+            pbuf_free(p);
+    } else {
+        struct ns_flow f;
+        flow_from_packet(&pi, &f);
+        netif_claim(&f);
+        ip_input_any(p);
+    }
+    netstack_purge_time_wait();
+}
+
+/* lwIP keeps a connection it closed first in TIME_WAIT for 2*MSL. The app's
+ * kernel cannot see that state: under load it reuses the source port at
+ * once, and lwIP answers the new SYN with a bare ACK and the connection
+ * stalls (the badvpn-tun2socks failure). On a TUN nothing is lost or
+ * reordered, so the state protects nothing here: end it as soon as lwIP has
+ * sent its last ACK (tcp_abort of a TIME_WAIT pcb frees it without a RST). */
+void netstack_purge_time_wait(void)
+{
+    while (tcp_tw_pcbs != NULL) {
+        tcp_abort(tcp_tw_pcbs);
+        ns.stats.tw_purged++;
+    }
+}
+
+void netstack_timers_run(void)
+{
+    sys_check_timeouts();
+    netstack_purge_time_wait();
+}
+
+unsigned netstack_timer_interval_ms(void)
+{
+    return TCP_TMR_INTERVAL;
+}
+
+/* ---- lwIP callbacks -------------------------------------------------- */
+
+static err_t cb_result(struct tcp_pcb *pcb)
+{
+    int aborted = ns.in_cb == pcb && ns.in_cb_aborted;
+    ns.in_cb = NULL;
+    ns.in_cb_aborted = 0;
+    return aborted ? ERR_ABRT : ERR_OK;
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)err;
+    if (arg == NULL) {
+        /* No stream any more: take the data, refuse the connection. */
+        if (p != NULL)
+            pbuf_free(p);
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    ns.in_cb = pcb;
+    ns.in_cb_aborted = 0;
+    if (p == NULL) {
+        ns.cb->tcp_fin(arg);
+        return cb_result(pcb);
+    }
+    for (struct pbuf *q = p; q != NULL && !ns.in_cb_aborted; q = q->next) {
+        if (q->len == 0)
+            continue;
+        pbuf_ref(q);
+        ns.cb->tcp_recv(arg, q->payload, q->len, q);
+    }
+    pbuf_free(p);
+    return cb_result(pcb);
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)len;
+    if (arg == NULL)
+        return ERR_OK;
+    ns.in_cb = pcb;
+    ns.in_cb_aborted = 0;
+    ns.cb->tcp_sent(arg);
+    return cb_result(pcb);
+}
+
+static void on_err(void *arg, err_t err)
+{
+    (void)err;
+    if (arg != NULL)
+        ns.cb->tcp_gone(arg);
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    if (pcb == NULL || err != ERR_OK)
+        return ERR_OK;
+    if (arg == NULL) {
+        /* A handshake that no held SYN started (or whose stream is gone). */
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    return ERR_OK;
+}
+
+static void conn_attach(struct tcp_pcb *pcb, void *stream)
+{
+    tcp_arg(pcb, stream);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_nagle_disable(pcb);
+}
+
+static void conn_detach(struct tcp_pcb *pcb)
+{
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+}
+
+/* ---- held SYNs: the gateway's answer ------------------------------- */
+
+struct ns_conn *netstack_pending_accept(struct ns_pending *pend)
+{
+    struct pbuf *syn = pend->syn;
+    void *stream = pend->stream;
+    struct ns_flow f = pend->flow;
+
+    pend->syn = NULL;
+    pending_free(pend);
+
+    netif_claim(&f);
+    ns.listener->local_port = f.dport;
+    tcp_arg(ns.listener, stream);
+    ip_input_any(syn);
+    tcp_arg(ns.listener, NULL);
+    ns.listener->local_port = 0;
+
+    /* lwIP registers a new pcb at the head of the active list. */
+    struct tcp_pcb *pcb = tcp_active_pcbs;
+    if (pcb == NULL || pcb->callback_arg != stream || !pcb_matches(pcb, &f)) {
+        pcb = active_find(&f);
+        if (pcb != NULL && pcb->callback_arg != stream)
+            pcb = NULL;
+    }
+    if (pcb == NULL) {
+        ns.stats.syn_lost++;
+        return NULL;
+    }
+    conn_attach(pcb, stream);
+    return (struct ns_conn *)pcb;
+}
+
+void netstack_pending_refuse(struct ns_pending *pend)
+{
+    ip_addr_t src, dst;
+    struct packet_info pi;
+    const struct pbuf *syn = pend->syn;
+
+    ns.stats.syn_refused++;
+    if (packet_parse(syn->payload, syn->len, &pi) == PACKET_OK) {
+        flow_to_lwip(&pend->flow, &src, &dst);
+        tcp_rst(NULL, 0, pi.tcp_seq + 1, &dst, &src, pend->flow.dport, pend->flow.sport);
+    }
+    pending_free(pend);
+}
+
+void netstack_pending_drop(struct ns_pending *pend)
+{
+    pending_free(pend);
+}
+
+/* ---- accepted connections ------------------------------------------ */
+
+size_t netstack_conn_sndbuf(const struct ns_conn *c)
+{
+    const struct tcp_pcb *pcb = (const struct tcp_pcb *)c;
+    if (tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4)
+        return 0;
+    return tcp_sndbuf(pcb);
+}
+
+long netstack_conn_write(struct ns_conn *c, const void *data, size_t len)
+{
+    struct tcp_pcb *pcb = (struct tcp_pcb *)c;
+    size_t room = netstack_conn_sndbuf(c);
+    if (len > room)
+        len = room;
+    if (len > 0xffff)
+        len = 0xffff;
+    if (len == 0)
+        return 0;
+    err_t e = tcp_write(pcb, data, (u16_t)len, TCP_WRITE_FLAG_COPY);
+    if (e == ERR_OK)
+        return (long)len;
+    return e == ERR_MEM ? 0 : -1;
+}
+
+void netstack_conn_flush(struct ns_conn *c)
+{
+    (void)tcp_output((struct tcp_pcb *)c);
+}
+
+void netstack_conn_recved(struct ns_conn *c, size_t len)
+{
+    while (len > 0) {
+        u16_t n = len > 0xffff ? 0xffff : (u16_t)len;
+        tcp_recved((struct tcp_pcb *)c, n);
+        len -= n;
+    }
+}
+
+void netstack_conn_shutdown_tx(struct ns_conn *c)
+{
+    struct tcp_pcb *pcb = (struct tcp_pcb *)c;
+    if (tcp_shutdown(pcb, 0, 1) == ERR_OK)
+        (void)tcp_output(pcb);
+}
+
+void netstack_conn_abort(struct ns_conn *c)
+{
+    struct tcp_pcb *pcb = (struct tcp_pcb *)c;
+    conn_detach(pcb);
+    if (ns.in_cb == pcb)
+        ns.in_cb_aborted = 1;
+    tcp_abort(pcb);
+}
+
+void netstack_conn_close(struct ns_conn *c)
+{
+    struct tcp_pcb *pcb = (struct tcp_pcb *)c;
+    conn_detach(pcb);
+    if (tcp_close(pcb) != ERR_OK) {
+        if (ns.in_cb == pcb)
+            ns.in_cb_aborted = 1;
+        tcp_abort(pcb);
+    }
+}
+
+void netstack_release(void *hold)
+{
+    pbuf_free(hold);
+}
+
+/* ---- life cycle ----------------------------------------------------- */
+
+int netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu)
+{
+    memset(&ns, 0, sizeof(ns));
+    ns.cb = cb;
+    ns.ctx = ctx;
+    ns_mtu = mtu;
+    lwip_init();
+
+    if (netif_add(&ns.netif, NULL, NULL, NULL, NULL, netif_setup, ip_input) == NULL)
+        return -1;
+    ip4_addr_t any4 = { 0x01000000u }; /* placeholder until the first packet */
+    netif_set_addr(&ns.netif, &any4, IP4_ADDR_BROADCAST, IP4_ADDR_ANY4);
+    netif_ip6_addr_set_state(&ns.netif, 0, IP6_ADDR_PREFERRED);
+    ns.netif.flags |= NETIF_FLAG_LINK_UP;
+    netif_set_default(&ns.netif);
+    netif_set_up(&ns.netif);
+
+    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (pcb == NULL)
+        return -1;
+    if (tcp_bind(pcb, IP_ANY_TYPE, 1) != ERR_OK)
+        return -1;
+    ns.listener = tcp_listen(pcb);
+    if (ns.listener == NULL)
+        return -1;
+    ns.listener->local_port = 0;
+    tcp_accept(ns.listener, on_accept);
+    ns.up = 1;
+    return 0;
+}
+
+void netstack_shutdown(void)
+{
+    if (!ns.up)
+        return;
+    for (unsigned i = 0; i < PENDING_BUCKETS; i++)
+        while (ns.pending[i] != NULL)
+            pending_free(ns.pending[i]);
+    while (tcp_active_pcbs != NULL) {
+        conn_detach(tcp_active_pcbs);
+        tcp_abort(tcp_active_pcbs);
+    }
+    netstack_purge_time_wait();
+    tcp_close(ns.listener);
+    netif_remove(&ns.netif);
+    ns.up = 0;
+}

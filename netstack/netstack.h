@@ -1,0 +1,79 @@
+/* The userspace TCP/IP stack between the TUN and the gateway. lwIP's types
+ * stay inside netstack/: the gateway sees flows, opaque connections and byte
+ * slices. There is one stack per process (lwIP keeps global state). */
+#ifndef TORGATE_NETSTACK_H
+#define TORGATE_NETSTACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct ns_flow {
+    uint8_t family;          /* 4 or 6 */
+    uint8_t src[16], dst[16];
+    uint16_t sport, dport;   /* host order */
+};
+
+struct ns_pending;   /* a held SYN: the app waits while the gateway asks Tor */
+struct ns_conn;      /* an accepted TCP connection */
+
+struct netstack_callbacks {
+    /* A SYN for a new flow arrived. Return the stream that will serve it, or
+     * NULL to refuse (the app gets a RST at once). The SYN is held until
+     * netstack_pending_accept() or netstack_pending_refuse(). */
+    void *(*tcp_open)(void *ctx, struct ns_pending *pend, const struct ns_flow *flow);
+    /* Bytes from the app, one contiguous slice. The slice stays valid until
+     * netstack_release(hold); the app's window reopens by netstack_conn_recved(). */
+    void (*tcp_recv)(void *stream, const void *data, size_t len, void *hold);
+    /* The app half-closed (FIN). */
+    void (*tcp_fin)(void *stream);
+    /* Send space towards the app was freed. */
+    void (*tcp_sent)(void *stream);
+    /* The connection is gone (the app reset it, or it timed out); the
+     * ns_conn must not be used again. */
+    void (*tcp_gone)(void *stream);
+    /* One IP packet for the app, as an iovec (scatter, never split). */
+    void (*tun_write)(void *ctx, const struct iovec *iov, int iovcnt);
+};
+
+struct netstack_stats {
+    uint64_t rx_packets, rx_malformed, rx_oversize;
+    uint64_t syn_held, syn_duplicate, syn_refused, syn_lost;
+    uint64_t tw_purged;
+};
+
+int  netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu);
+void netstack_shutdown(void);
+const struct netstack_stats *netstack_stats(void);
+
+/* Receive path: a buffer of at least cap bytes to read one packet into, then
+ * either netstack_rx_input() with the packet's length or netstack_rx_free(). */
+void *netstack_rx_alloc(size_t cap, void **data);
+void  netstack_rx_input(void *rx, size_t len);
+void  netstack_rx_free(void *rx);
+
+/* lwIP's timers; call netstack_timers_run() every netstack_timer_interval_ms(). */
+void     netstack_timers_run(void);
+unsigned netstack_timer_interval_ms(void);
+/* Ends connections that only lingered in TIME_WAIT (see netstack.c). */
+void     netstack_purge_time_wait(void);
+
+/* Held SYNs. */
+struct ns_conn *netstack_pending_accept(struct ns_pending *pend);
+void netstack_pending_refuse(struct ns_pending *pend);
+void netstack_pending_drop(struct ns_pending *pend);
+
+/* Accepted connections. */
+size_t netstack_conn_sndbuf(const struct ns_conn *c);
+/* Queues up to len bytes (copied) towards the app; returns how many were
+ * taken (0: no room now, wait for tcp_sent), or -1 if the connection can no
+ * longer send. */
+long   netstack_conn_write(struct ns_conn *c, const void *data, size_t len);
+void   netstack_conn_flush(struct ns_conn *c);
+void   netstack_conn_recved(struct ns_conn *c, size_t len);
+void   netstack_conn_shutdown_tx(struct ns_conn *c);
+void   netstack_conn_close(struct ns_conn *c);
+void   netstack_conn_abort(struct ns_conn *c);
+void   netstack_release(void *hold);
+
+#endif

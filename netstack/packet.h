@@ -1,0 +1,43 @@
+/* Pure parsing of the IP and TCP headers the netstack must see before lwIP
+ * does: which flow a packet belongs to and whether it opens a connection. */
+#ifndef TORGATE_PACKET_H
+#define TORGATE_PACKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PACKET_TCP 6
+#define PACKET_UDP 17
+
+struct packet_info {
+    uint8_t family;      /* 4 or 6 */
+    uint8_t proto;       /* transport protocol (IPv6: first next-header) */
+    uint8_t src[16];     /* IPv4 uses the first 4 bytes */
+    uint8_t dst[16];
+    uint16_t sport;      /* host order; TCP and UDP only */
+    uint16_t dport;
+    uint8_t tcp_flags;   /* TCP only */
+    uint32_t tcp_seq;    /* TCP only */
+    int has_ports;       /* transport header present and complete */
+};
+
+#define PACKET_TCP_FIN 0x01
+#define PACKET_TCP_SYN 0x02
+#define PACKET_TCP_RST 0x04
+#define PACKET_TCP_ACK 0x10
+
+enum packet_result {
+    PACKET_OK = 0,
+    PACKET_TOO_SHORT,      /* shorter than its headers claim */
+    PACKET_BAD_VERSION,    /* neither IPv4 nor IPv6 */
+    PACKET_BAD_HEADER,     /* header fields inconsistent */
+};
+
+/* Reads buf[0..len) as one IP packet. Never reads past len. A fragment that
+ * is not the first one is PACKET_OK with has_ports == 0. */
+enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_info *out);
+
+/* A TCP segment that asks for a new connection: SYN without ACK/RST. */
+int packet_is_tcp_open(const struct packet_info *pi);
+
+#endif
