@@ -176,8 +176,10 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         case 'V':
             return CLI_VERSION;
         default: {
+            /* A short option may sit inside a cluster ("-xv") that getopt has
+             * not stepped past yet, so name it by optopt, not by argv. */
             const char *bad = argv[optind - 1];
-            if (optopt != 0 && optopt < 256 && bad != NULL && bad[0] == '-' && bad[1] != '-')
+            if (optopt > 0 && optopt < 256)
                 snprintf(err, errlen, "unknown or incomplete option '-%c'; see torgate --help", optopt);
             else
                 set_err(err, errlen, "unknown or incomplete option '%s'; see torgate --help",
