@@ -1,0 +1,172 @@
+"""Fixtures of the torgate integration suite.
+
+Environment:
+  TORGATE            absolute path of the binary under test (default: the
+                     repository's ./torgate)
+  TORGATE_TEST_USER  run every torgate as this user (setpriv); /dev/net/tun is
+                     made 0666 for the session and restored afterwards
+"""
+
+import itertools
+import os
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # nothing of the suite's own goes into the tree
+
+import pytest  # noqa: E402
+
+import tgutil  # noqa: E402
+
+
+def pytest_report_header(config):
+    u = tgutil.get_test_user()
+    return ["torgate: %s" % tgutil.torgate_path(),
+            "torgate runs as: %s" % ("%s (uid %d)" % (u.name, u.uid) if u else "the caller")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tun_mode():
+    """With TORGATE_TEST_USER, /dev/net/tun must be usable by that user."""
+    u = tgutil.get_test_user()
+    if not u:
+        yield
+        return
+    path = "/dev/net/tun"
+    old = stat.S_IMODE(os.stat(path).st_mode)
+    os.chmod(path, 0o666)
+    try:
+        yield
+    finally:
+        os.chmod(path, old)
+
+
+@pytest.fixture(scope="session")
+def torgate_bin():
+    path = tgutil.torgate_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.fail("torgate binary %s does not exist or is not executable: build it "
+                    "first (or set TORGATE)" % path, pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def session_dir():
+    d = tempfile.mkdtemp(prefix="torgate-it-session-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+class Servers:
+    pass
+
+
+@pytest.fixture(scope="session")
+def servers(session_dir):
+    """The HTTP, echo, half-close and SOCKS5 servers for the whole session.
+    The SOCKS server sends port 80 to HTTP, 7 to half-close, 9 to echo and
+    any other port to HTTP."""
+    s = Servers()
+    started = []
+    try:
+        s.http = tgutil.ServerProc("http", [], session_dir, workers=4)
+        started.append(s.http)
+        s.echo = tgutil.ServerProc("echo", [], session_dir, workers=4)
+        started.append(s.echo)
+        s.halfclose = tgutil.ServerProc("halfclose", [], session_dir, workers=2)
+        started.append(s.halfclose)
+        s.socks_log_path = os.path.join(session_dir, "socks.log")
+        s.socks = tgutil.ServerProc("socks", socks_args(s, s.socks_log_path), session_dir,
+                                    workers=8)
+        started.append(s.socks)
+        s.socks_addr = "127.0.0.1:%d" % s.socks.port
+        yield s
+    finally:
+        for p in reversed(started):
+            p.stop()
+
+
+def socks_args(s, log):
+    hp = "127.0.0.1:%d" % s.http.port
+    return ["--log", log,
+            "--map", "80=" + hp,
+            "--map", "7=127.0.0.1:%d" % s.halfclose.port,
+            "--map", "9=127.0.0.1:%d" % s.echo.port,
+            "--default", hp]
+
+
+@pytest.fixture
+def socks_addr(servers):
+    return servers.socks_addr
+
+
+@pytest.fixture
+def socks_log(servers):
+    """The session SOCKS server's log; .new() is what this test caused."""
+    log = tgutil.SocksLog(servers.socks_log_path)
+    log.mark()
+    return log
+
+
+_extra_ids = itertools.count()
+
+
+@pytest.fixture
+def extra_socks(servers, session_dir):
+    """Starts further SOCKS servers (same targets as the session's) that a
+    test may kill; returns (ServerProc, SocksLog). Stopped at teardown."""
+    made = []
+
+    def start():
+        log = os.path.join(session_dir, "socks-extra-%d.log" % next(_extra_ids))
+        p = tgutil.ServerProc("socks", socks_args(servers, log), session_dir, workers=2)
+        made.append(p)
+        return p, tgutil.SocksLog(log)
+
+    yield start
+    for p in made:
+        p.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def user_tmp():
+    """A temporary directory the sandboxed command can write to (0777)."""
+    d = tempfile.mkdtemp(prefix="torgate-it-")
+    os.chmod(d, 0o777)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def run_torgate(torgate_bin, servers):
+    """run_torgate(args, socks=<session SOCKS>, timeout=60, **kw) ->
+    CompletedProcess; args as on torgate's command line after --socks,
+    e.g. ["--", "sh", "-c", "exit 7"]. socks=None leaves out --socks."""
+    def run(args, socks=servers.socks_addr, timeout=60, **kw):
+        return tgutil.run_torgate(args, socks, timeout=timeout, **kw)
+    return run
+
+
+@pytest.fixture
+def popen_torgate(torgate_bin, servers):
+    """popen_torgate(args, socks=<session SOCKS>, **Popen kw) -> Popen, for
+    long-running cases; anything still running at teardown is killed."""
+    procs = []
+
+    def start(args, socks=servers.socks_addr, **kw):
+        kw.setdefault("text", True)
+        p = tgutil.popen_torgate(args, socks, **kw)
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            tgutil.kill_group(p)
+            try:
+                p.communicate(timeout=30)
+            except Exception:  # noqa: BLE001
+                pass
