@@ -42,6 +42,11 @@ static void raise_nofile(struct rlimit *orig)
                  (unsigned long long)orig->rlim_cur);
     else
         log_debug("open-file limit raised to %llu", (unsigned long long)rl.rlim_cur);
+    /* A browser holds hundreds of streams, one socket each. */
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 4096)
+        log_warn("the open-file hard limit is %llu, so at most about %llu streams can be open "
+                 "at once; raise it (ulimit -Hn, or LimitNOFILE= in a systemd unit)",
+                 (unsigned long long)rl.rlim_max, (unsigned long long)rl.rlim_max - 16);
 }
 
 static int check_tun_fd(int fd)
