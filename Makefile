@@ -3,7 +3,7 @@
 # (scripts/fetch-lwip); nothing third-party lives in this tree.
 
 CC       ?= cc
-PKGS     := libevent_core libnl-3.0 libnl-route-3.0
+PKGS     := libevent_core libnl-3.0 libnl-route-3.0 libcares
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fstack-clash-protection
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-format-nonliteral
 OPT      ?= -O2 -g
@@ -13,11 +13,12 @@ LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 include netstack/lwip.mk
 
 GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \
-                gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_init.c \
-                gateway/relay.c gateway/loop.c
+                gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_fs.c gateway/sandbox_init.c \
+                gateway/relay.c gateway/dns_server.c gateway/loop.c
 NETSTACK_SRCS := netstack/netstack.c netstack/packet.c
-OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS)
-OWN_INC  := -I gateway -I netstack $(LWIP_CFLAGS)
+DNS_SRCS := dns/wire.c dns/vmap.c dns/stub.c
+OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
+OWN_INC  := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
 
 DEPS_STAMP := build/.deps-ok
 

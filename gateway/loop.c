@@ -1,9 +1,12 @@
 #define _GNU_SOURCE
 #include "loop.h"
+#include "dns_server.h"
 #include "log.h"
 #include "netstack.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "stream.h"
+#include "stub.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -24,6 +27,7 @@ struct loop {
     const struct tg_config *cfg;
     struct event_base *base;
     struct relay *relay;
+    struct dns_server *dns;
     struct event *tun_ev, *timer_ev, *sig_ev;
     int tun_fd, sig_fd;
     pid_t child;
@@ -40,10 +44,34 @@ void loop_signals(sigset_t *set)
 
 /* ---- netstack glue --------------------------------------------------- */
 
+/* TCP to the gateway's own address is for its services (the DNS stub) and
+ * never goes to Tor; everything else does. */
 static void *ns_tcp_open(void *ctx, struct ns_pending *pend, const struct ns_flow *flow)
 {
     struct loop *l = ctx;
+    if (dns_server_is_stub_addr(flow))
+        return dns_server_tcp_open(l->dns, pend, flow);
     return relay_tcp_open(l->relay, pend, flow);
+}
+
+static void ns_tcp_recv(void *stream, const void *data, size_t len, void *hold)
+{
+    ((struct stream_head *)stream)->ops->recv(stream, data, len, hold);
+}
+
+static void ns_tcp_fin(void *stream)
+{
+    ((struct stream_head *)stream)->ops->fin(stream);
+}
+
+static void ns_tcp_sent(void *stream)
+{
+    ((struct stream_head *)stream)->ops->sent(stream);
+}
+
+static void ns_tcp_gone(void *stream)
+{
+    ((struct stream_head *)stream)->ops->gone(stream);
 }
 
 static void ns_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
@@ -60,10 +88,10 @@ static void ns_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
 
 static const struct netstack_callbacks ns_callbacks = {
     .tcp_open = ns_tcp_open,
-    .tcp_recv = relay_tcp_recv,
-    .tcp_fin = relay_tcp_fin,
-    .tcp_sent = relay_tcp_sent,
-    .tcp_gone = relay_tcp_gone,
+    .tcp_recv = ns_tcp_recv,
+    .tcp_fin = ns_tcp_fin,
+    .tcp_sent = ns_tcp_sent,
+    .tcp_gone = ns_tcp_gone,
     .tun_write = ns_tun_write,
 };
 
@@ -181,14 +209,17 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child)
         log_error("cannot create the event loop");
         goto fail;
     }
-    l->relay = relay_new(l->base, cfg);
-    if (l->relay == NULL)
-        goto oom;
     if (netstack_init(&ns_callbacks, l, cfg->mtu) != 0) {
         log_error("cannot start the TCP/IP stack");
         goto fail;
     }
     l->netstack_up = 1;
+    l->dns = dns_server_new(l->base);
+    if (l->dns == NULL)
+        goto fail;
+    l->relay = relay_new(l->base, cfg, dns_server_map(l->dns));
+    if (l->relay == NULL)
+        goto oom;
 
     struct timeval tick = { 0, (suseconds_t)netstack_timer_interval_ms() * 1000 };
     l->tun_ev = event_new(l->base, tun_fd, EV_READ | EV_PERSIST, on_tun_readable, l);
@@ -235,9 +266,20 @@ static void log_stats(const struct loop *l)
              (unsigned long long)s->socks_unreachable, (unsigned long long)s->socks_malformed,
              (unsigned long long)s->app_reset, (unsigned long long)s->socks_reset,
              (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down);
-    log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu TUN writes dropped",
+    log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu UDP refused, "
+             "%llu TUN writes dropped",
              (unsigned long long)n->rx_packets, (unsigned long long)n->rx_malformed,
-             (unsigned long long)n->syn_duplicate, (unsigned long long)l->tun_tx_dropped);
+             (unsigned long long)n->syn_duplicate, (unsigned long long)n->udp_refused,
+             (unsigned long long)l->tun_tx_dropped);
+    if (l->dns != NULL) {
+        const struct dns_stub_stats *d = dns_server_stats(l->dns);
+        log_info("dns: %llu queries, %llu answered (%llu NXDOMAIN, %llu empty), %llu FORMERR, "
+                 "%llu NOTIMP, %llu dropped, %llu truncated",
+                 (unsigned long long)d->queries, (unsigned long long)d->answered,
+                 (unsigned long long)d->nxdomain, (unsigned long long)d->nodata,
+                 (unsigned long long)d->formerr, (unsigned long long)d->notimp,
+                 (unsigned long long)d->dropped, (unsigned long long)d->truncated);
+    }
 }
 
 void loop_free(struct loop *l)
@@ -248,6 +290,7 @@ void loop_free(struct loop *l)
         log_stats(l);
         relay_free(l->relay);
     }
+    dns_server_free(l->dns);
     if (l->netstack_up)
         netstack_shutdown();
     if (l->tun_ev != NULL)

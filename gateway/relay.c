@@ -18,6 +18,8 @@
 #include "relay.h"
 #include "log.h"
 #include "socks5.h"
+#include "stream.h"
+#include "vmap.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +53,7 @@ enum close_how {
 };
 
 struct relay_stream {
+    struct stream_head head;          /* first: the netstack calls back through it */
     struct relay_stream *prev, *next;
     struct relay *relay;
     struct ns_pending *pend;          /* until the SOCKS reply */
@@ -65,6 +68,7 @@ struct relay_stream {
 struct relay {
     struct event_base *base;
     const struct tg_config *cfg;
+    struct vmap *map;
     char user[48];
     char pass[16];
     struct relay_stream *streams;
@@ -169,7 +173,7 @@ static void stream_connected(struct relay_stream *s)
 {
     struct ns_pending *pend = s->pend;
     s->pend = NULL;
-    s->conn = netstack_pending_accept(pend);
+    s->conn = netstack_pending_accept(pend, s);
     if (s->conn == NULL) {
         s->relay->stats.syn_lost++;
         log_debug("stream %s: the app's connection vanished while Tor connected", s->name);
@@ -312,22 +316,44 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
 
 /* ---- netstack callbacks --------------------------------------------- */
 
-static void flow_dest(const struct ns_flow *f, struct socks5_dest *d, char *name, size_t namelen)
+static void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold);
+static void relay_tcp_fin(void *stream);
+static void relay_tcp_sent(void *stream);
+static void relay_tcp_gone(void *stream);
+
+static const struct stream_ops relay_ops = {
+    .recv = relay_tcp_recv,
+    .fin = relay_tcp_fin,
+    .sent = relay_tcp_sent,
+    .gone = relay_tcp_gone,
+};
+
+/* The SOCKS destination of a flow: a virtual address stands for the name
+ * the app resolved, which goes to Tor as a hostname (ATYP 3) so that the exit
+ * resolves it and .onion names work. Returns -1 for a virtual address that
+ * no name owns. */
+static int flow_dest(struct relay *r, const struct ns_flow *f, struct socks5_dest *d,
+                     char *name, size_t namelen)
 {
     char addr[INET6_ADDRSTRLEN];
+    int fam = f->family == 4 ? AF_INET : AF_INET6;
+
     memset(d, 0, sizeof(*d));
     d->port = f->dport;
-    if (f->family == 4) {
-        d->atyp = SOCKS5_ATYP_IPV4;
-        memcpy(d->addr, f->dst, 4);
-        inet_ntop(AF_INET, f->dst, addr, sizeof(addr));
-        snprintf(name, namelen, "%s:%u", addr, f->dport);
-    } else {
-        d->atyp = SOCKS5_ATYP_IPV6;
-        memcpy(d->addr, f->dst, 16);
-        inet_ntop(AF_INET6, f->dst, addr, sizeof(addr));
-        snprintf(name, namelen, "[%s]:%u", addr, f->dport);
+    inet_ntop(fam, f->dst, addr, sizeof(addr));
+    snprintf(name, namelen, fam == AF_INET ? "%s:%u" : "[%s]:%u", addr, f->dport);
+    if (r->map != NULL && vmap_in_pool(f->family, f->dst)) {
+        const char *host = vmap_lookup(r->map, f->family, f->dst);
+        if (host == NULL)
+            return -1;
+        d->atyp = SOCKS5_ATYP_DOMAIN;
+        snprintf(d->host, sizeof(d->host), "%s", host);
+        snprintf(name, namelen, "%s:%u", host, f->dport);
+        return 0;
     }
+    d->atyp = fam == AF_INET ? SOCKS5_ATYP_IPV4 : SOCKS5_ATYP_IPV6;
+    memcpy(d->addr, f->dst, fam == AF_INET ? 4 : 16);
+    return 0;
 }
 
 void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_flow *flow)
@@ -338,9 +364,15 @@ void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_f
         r->stats.open_failed++;
         return NULL;
     }
+    s->head.ops = &relay_ops;
     s->relay = r;
     s->pend = pend;
-    flow_dest(flow, &dest, s->name, sizeof(s->name));
+    if (flow_dest(r, flow, &dest, s->name, sizeof(s->name)) != 0) {
+        r->stats.unknown_virtual++;
+        log_debug("stream %s: a virtual address no name owns; refused", s->name);
+        free(s);
+        return NULL;
+    }
     if (socks5_client_init(&s->socks, r->user, r->pass, &dest) != 0)
         goto fail;
     s->bev = bufferevent_socket_new(r->base, -1, BEV_OPT_CLOSE_ON_FREE);
@@ -373,7 +405,7 @@ fail:
     return NULL;
 }
 
-void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold)
+static void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold)
 {
     struct relay_stream *s = stream;
     if (s->flags & F_APP_FIN_SENT) {
@@ -389,7 +421,7 @@ void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold)
     s->relay->stats.bytes_up += len;
 }
 
-void relay_tcp_fin(void *stream)
+static void relay_tcp_fin(void *stream)
 {
     struct relay_stream *s = stream;
     s->flags |= F_APP_FIN;
@@ -397,14 +429,14 @@ void relay_tcp_fin(void *stream)
         on_socks_write(s->bev, s);
 }
 
-void relay_tcp_sent(void *stream)
+static void relay_tcp_sent(void *stream)
 {
     struct relay_stream *s = stream;
     if (!(s->flags & F_SOCKS_FIN_SENT))
         (void)push_to_app(s);
 }
 
-void relay_tcp_gone(void *stream)
+static void relay_tcp_gone(void *stream)
 {
     struct relay_stream *s = stream;
     s->relay->stats.app_reset++;
@@ -414,7 +446,7 @@ void relay_tcp_gone(void *stream)
 
 /* ---- the relay ------------------------------------------------------- */
 
-struct relay *relay_new(struct event_base *base, const struct tg_config *cfg)
+struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, struct vmap *map)
 {
     uint8_t rnd[16];
     struct relay *r = calloc(1, sizeof(*r));
@@ -422,6 +454,7 @@ struct relay *relay_new(struct event_base *base, const struct tg_config *cfg)
         return NULL;
     r->base = base;
     r->cfg = cfg;
+    r->map = map;
     /* A credential of its own per instance: with IsolateSOCKSAuth (Tor's
      * default) this sandbox shares no circuit with anything else. */
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {

@@ -12,6 +12,7 @@
 
 struct event_base;
 struct relay;
+struct vmap;
 
 struct relay_stats {
     uint64_t opened;             /* SYNs that started a SOCKS connection */
@@ -25,12 +26,15 @@ struct relay_stats {
     uint64_t socks_auth;         /* no method / credentials refused */
     uint64_t socks_rep[256];     /* CONNECT failures by REP code */
     uint64_t syn_lost;           /* lwIP did not take the SYN back */
+    uint64_t unknown_virtual;    /* a virtual address no name owns (any more) */
     uint64_t app_reset;          /* the app reset or timed out a stream */
     uint64_t socks_reset;        /* the SOCKS side failed mid-stream */
     uint64_t bytes_up, bytes_down;
 };
 
-struct relay *relay_new(struct event_base *base, const struct tg_config *cfg);
+/* map: the DNS stub's virtual addresses (connections to them go to Tor by
+ * name), or NULL. */
+struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, struct vmap *map);
 /* Ends every stream (RST to the app) and frees the relay. */
 void relay_free(struct relay *r);
 size_t relay_stream_count(const struct relay *r);
@@ -38,11 +42,8 @@ const struct relay_stats *relay_stats(const struct relay *r);
 /* The SOCKS username this instance uses (tests and logs). */
 const char *relay_socks_user(const struct relay *r);
 
-/* netstack callbacks (see netstack.h); stream is what relay_tcp_open returned. */
+/* A SYN to carry through Tor (netstack's tcp_open). Returns the stream (a
+ * struct stream_head), or NULL to refuse. */
 void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_flow *flow);
-void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold);
-void relay_tcp_fin(void *stream);
-void relay_tcp_sent(void *stream);
-void relay_tcp_gone(void *stream);
 
 #endif

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 #include "fdpass.h"
+#include "sandbox_fs.h"
 #include "log.h"
 #include "tun.h"
 
@@ -94,7 +95,8 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
         snprintf(err, sizeof(err), "cannot tie the sandbox to the gateway's life: %s", strerror(errno));
         goto fail;
     }
-    if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0)
+    if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0 ||
+        sandbox_fs_setup(err, sizeof(err)) != 0)
         goto fail;
     tun = tun_open(err, sizeof(err));
     if (tun < 0)

@@ -29,15 +29,23 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
+#include "lwip/udp.h"
 #include "lwip/priv/tcp_priv.h"
 
 #define PENDING_BUCKETS 4096
+#define UDP_LISTENERS   4
 
 struct ns_pending {
     struct ns_pending *next;       /* hash chain */
     struct ns_flow flow;
     struct pbuf *syn;
-    void *stream;
+};
+
+struct udp_listener {
+    struct udp_pcb *pcb;
+    struct ns_flow local;          /* dst and dport are the service's */
+    ns_udp_recv_fn fn;
+    void *ctx;
 };
 
 static struct {
@@ -46,10 +54,15 @@ static struct {
     struct netif netif;
     struct tcp_pcb *listener;
     struct ns_pending *pending[PENDING_BUCKETS];
+    struct ns_pending *opening;    /* the held SYN whose tcp_open is running */
+    struct udp_listener udp[UDP_LISTENERS];
+    int nudp;
     struct netstack_stats stats;
-    /* The pcb whose callback is running, and whether the gateway aborted it
-     * from inside that callback (lwIP then needs ERR_ABRT back). */
+    /* The pcb whose callback is running; whether the gateway let go of it
+     * from inside that callback (no more calls for it), and whether it
+     * aborted it (lwIP then needs ERR_ABRT back). */
     struct tcp_pcb *in_cb;
+    int in_cb_detached;
     int in_cb_aborted;
     int up;
 } ns;
@@ -188,6 +201,8 @@ static void pending_unlink(struct ns_pending *pend)
 
 static void pending_free(struct ns_pending *pend)
 {
+    if (ns.opening == pend)
+        ns.opening = NULL;
     pending_unlink(pend);
     if (pend->syn != NULL)
         pbuf_free(pend->syn);
@@ -270,10 +285,104 @@ static int syn_hold(struct pbuf *p, const struct packet_info *pi)
     ns.pending[h] = pend;
     ns.stats.syn_held++;
 
-    pend->stream = ns.cb->tcp_open(ns.ctx, pend, &f);
-    if (pend->stream == NULL)
+    ns.opening = pend;
+    void *stream = ns.cb->tcp_open(ns.ctx, pend, &f);
+    if (ns.opening == NULL)
+        return 1;                  /* the callback answered the SYN itself */
+    ns.opening = NULL;
+    if (stream == NULL)
         netstack_pending_refuse(pend);
     return 1;
+}
+
+/* ---- UDP services ---------------------------------------------------- */
+
+static int udp_is_served(const struct packet_info *pi)
+{
+    size_t alen = pi->family == 4 ? 4 : 16;
+    for (int i = 0; i < ns.nudp; i++) {
+        const struct ns_flow *l = &ns.udp[i].local;
+        if (l->family == pi->family && l->dport == pi->dport && memcmp(l->dst, pi->dst, alen) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void flow_from_lwip(struct ns_flow *f, const ip_addr_t *src, u16_t sport,
+                           const ip_addr_t *dst, u16_t dport)
+{
+    memset(f, 0, sizeof(*f));
+    if (IP_IS_V6(src)) {
+        f->family = 6;
+        memcpy(f->src, ip_2_ip6(src)->addr, 16);
+        memcpy(f->dst, ip_2_ip6(dst)->addr, 16);
+    } else {
+        f->family = 4;
+        memcpy(f->src, &ip_2_ip4(src)->addr, 4);
+        memcpy(f->dst, &ip_2_ip4(dst)->addr, 4);
+    }
+    f->sport = sport;
+    f->dport = dport;
+}
+
+static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    static uint8_t buf[0xffff];
+    struct udp_listener *l = arg;
+    struct ns_flow f;
+
+    flow_from_lwip(&f, addr, port, ip_current_dest_addr(), pcb->local_port);
+    u16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
+    pbuf_free(p);
+    l->fn(l->ctx, &f, buf, n);
+}
+
+int netstack_udp_listen(int family, const uint8_t *addr, uint16_t port, ns_udp_recv_fn fn, void *ctx)
+{
+    if (ns.nudp == UDP_LISTENERS)
+        return -1;
+    struct udp_listener *l = &ns.udp[ns.nudp];
+    memset(l, 0, sizeof(*l));
+    l->local.family = (uint8_t)family;
+    memcpy(l->local.dst, addr, family == 4 ? 4 : 16);
+    l->local.dport = port;
+    ip_addr_t local, unused;
+    flow_to_lwip(&l->local, &unused, &local);
+    l->pcb = udp_new_ip_type(family == 4 ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+    if (l->pcb == NULL)
+        return -1;
+    if (udp_bind(l->pcb, &local, port) != ERR_OK) {
+        udp_remove(l->pcb);
+        return -1;
+    }
+    l->fn = fn;
+    l->ctx = ctx;
+    udp_recv(l->pcb, on_udp, l);
+    ns.nudp++;
+    return 0;
+}
+
+int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
+{
+    size_t alen = flow->family == 4 ? 4 : 16;
+    if (len > 0xffff - 48)
+        return -1;
+    for (int i = 0; i < ns.nudp; i++) {
+        struct udp_listener *l = &ns.udp[i];
+        if (l->local.family != flow->family || l->local.dport != flow->dport ||
+            memcmp(l->local.dst, flow->dst, alen) != 0)
+            continue;
+        ip_addr_t to, unused;
+        flow_to_lwip(flow, &to, &unused);
+        struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+        if (p == NULL)
+            return -1;
+        memcpy(p->payload, data, len);
+        err_t e = udp_sendto(l->pcb, p, &to, flow->sport);
+        pbuf_free(p);
+        return e == ERR_OK ? 0 : -1;
+    }
+    return -1;
 }
 
 /* ---- receive path ---------------------------------------------------- */
@@ -315,6 +424,8 @@ void netstack_rx_input(void *rx, size_t len)
         if (!syn_hold(p, &pi))
             pbuf_free(p);
     } else {
+        if (pi.proto == PACKET_UDP && pi.has_ports && !udp_is_served(&pi))
+            ns.stats.udp_refused++;
         struct ns_flow f;
         flow_from_packet(&pi, &f);
         netif_claim(&f);
@@ -350,10 +461,18 @@ unsigned netstack_timer_interval_ms(void)
 
 /* ---- lwIP callbacks -------------------------------------------------- */
 
+static void cb_enter(struct tcp_pcb *pcb)
+{
+    ns.in_cb = pcb;
+    ns.in_cb_detached = 0;
+    ns.in_cb_aborted = 0;
+}
+
 static err_t cb_result(struct tcp_pcb *pcb)
 {
     int aborted = ns.in_cb == pcb && ns.in_cb_aborted;
     ns.in_cb = NULL;
+    ns.in_cb_detached = 0;
     ns.in_cb_aborted = 0;
     return aborted ? ERR_ABRT : ERR_OK;
 }
@@ -368,13 +487,12 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
         tcp_abort(pcb);
         return ERR_ABRT;
     }
-    ns.in_cb = pcb;
-    ns.in_cb_aborted = 0;
+    cb_enter(pcb);
     if (p == NULL) {
         ns.cb->tcp_fin(arg);
         return cb_result(pcb);
     }
-    for (struct pbuf *q = p; q != NULL && !ns.in_cb_aborted; q = q->next) {
+    for (struct pbuf *q = p; q != NULL && !ns.in_cb_detached; q = q->next) {
         if (q->len == 0)
             continue;
         pbuf_ref(q);
@@ -389,8 +507,7 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
     (void)len;
     if (arg == NULL)
         return ERR_OK;
-    ns.in_cb = pcb;
-    ns.in_cb_aborted = 0;
+    cb_enter(pcb);
     ns.cb->tcp_sent(arg);
     return cb_result(pcb);
 }
@@ -425,6 +542,8 @@ static void conn_attach(struct tcp_pcb *pcb, void *stream)
 
 static void conn_detach(struct tcp_pcb *pcb)
 {
+    if (ns.in_cb == pcb)
+        ns.in_cb_detached = 1;
     tcp_arg(pcb, NULL);
     tcp_recv(pcb, NULL);
     tcp_sent(pcb, NULL);
@@ -433,10 +552,9 @@ static void conn_detach(struct tcp_pcb *pcb)
 
 /* ---- held SYNs: the gateway's answer ------------------------------- */
 
-struct ns_conn *netstack_pending_accept(struct ns_pending *pend)
+struct ns_conn *netstack_pending_accept(struct ns_pending *pend, void *stream)
 {
     struct pbuf *syn = pend->syn;
-    void *stream = pend->stream;
     struct ns_flow f = pend->flow;
 
     pend->syn = NULL;
@@ -600,6 +718,9 @@ void netstack_shutdown(void)
         tcp_abort(tcp_active_pcbs);
     }
     netstack_purge_time_wait();
+    for (int i = 0; i < ns.nudp; i++)
+        udp_remove(ns.udp[i].pcb);
+    ns.nudp = 0;
     tcp_close(ns.listener);
     netif_remove(&ns.netif);
     ns.up = 0;

@@ -20,7 +20,8 @@ struct ns_conn;      /* an accepted TCP connection */
 struct netstack_callbacks {
     /* A SYN for a new flow arrived. Return the stream that will serve it, or
      * NULL to refuse (the app gets a RST at once). The SYN is held until
-     * netstack_pending_accept() or netstack_pending_refuse(). */
+     * netstack_pending_accept() or netstack_pending_refuse(); a local service
+     * may call netstack_pending_accept() from inside this callback. */
     void *(*tcp_open)(void *ctx, struct ns_pending *pend, const struct ns_flow *flow);
     /* Bytes from the app, one contiguous slice. The slice stays valid until
      * netstack_release(hold); the app's window reopens by netstack_conn_recved(). */
@@ -36,8 +37,12 @@ struct netstack_callbacks {
     void (*tun_write)(void *ctx, const struct iovec *iov, int iovcnt);
 };
 
+/* A datagram for a UDP listener; flow->src is the app's end. */
+typedef void (*ns_udp_recv_fn)(void *ctx, const struct ns_flow *flow, const void *data, size_t len);
+
 struct netstack_stats {
     uint64_t rx_packets, rx_malformed, rx_oversize;
+    uint64_t udp_refused;    /* UDP to no listener: ICMP port unreachable */
     uint64_t syn_held, syn_duplicate, syn_refused, syn_lost;
     uint64_t tw_purged;
 };
@@ -58,8 +63,12 @@ unsigned netstack_timer_interval_ms(void);
 /* Ends connections that only lingered in TIME_WAIT (see netstack.c). */
 void     netstack_purge_time_wait(void);
 
-/* Held SYNs. */
-struct ns_conn *netstack_pending_accept(struct ns_pending *pend);
+/* UDP services at addr:port (family 4 or 6), and replies along a flow. */
+int netstack_udp_listen(int family, const uint8_t *addr, uint16_t port, ns_udp_recv_fn fn, void *ctx);
+int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len);
+
+/* Held SYNs. The stream is what tcp_recv and friends will be called with. */
+struct ns_conn *netstack_pending_accept(struct ns_pending *pend, void *stream);
 void netstack_pending_refuse(struct ns_pending *pend);
 void netstack_pending_drop(struct ns_pending *pend);
 

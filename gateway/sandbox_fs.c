@@ -1,0 +1,234 @@
+/* The sandbox's view of name resolution: /etc/resolv.conf names the stub,
+ * and the other ways glibc could resolve a name outside Tor are closed.
+ *
+ * - nss-resolve talks to systemd-resolved over the varlink socket in
+ *   /run/systemd/resolve, nscd over /run/nscd/socket: both directories get
+ *   an empty tmpfs on top, so those sockets do not exist in the sandbox and
+ *   glibc falls through to "dns", i.e. to the stub.
+ * - /etc/resolv.conf may be a file, a symlink to a file (systemd-resolved,
+ *   NetworkManager), a symlink into one of the directories just masked, a
+ *   dangling symlink (containers), or missing. A file (or a symlink's
+ *   existing target) gets the stub's file bind-mounted over it; a symlink
+ *   into a masked directory gets the file created in that tmpfs; the
+ *   remaining cases get an overlay on /etc whose upper layer holds the file.
+ * The stub's file is written in a private tmpfs mounted for a moment on a
+ * scratch directory, so nothing is ever written to the host's disks. */
+#define _GNU_SOURCE
+#include "sandbox_fs.h"
+#include "log.h"
+#include "tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RESOLV "/etc/resolv.conf"
+#define TMPFS_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+static const char *const masked_dirs[] = { "/run/systemd/resolve", "/run/nscd", "/var/run/nscd" };
+static const char *const scratch_dirs[] = { "/tmp", "/mnt", "/media", "/var/tmp", "/run" };
+
+static const char resolv_text[] =
+    "# Written by torgate: names resolve through Tor via its stub.\n"
+    "nameserver " TUN_GATEWAY4 "\n"
+    "nameserver " TUN_GATEWAY6 "\n"
+    "options edns0\n";
+
+static int write_text(const char *path, int excl, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | (excl ? O_EXCL : 0), 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t len = sizeof(resolv_text) - 1;
+    ssize_t n = write(fd, resolv_text, len);
+    int e = errno;
+    if (close(fd) != 0 && n == (ssize_t)len) {
+        n = -1;
+        e = errno;
+    }
+    if (n != (ssize_t)len) {
+        snprintf(err, errlen, "cannot write %s: %s", path, n < 0 ? strerror(e) : "short write");
+        return -1;
+    }
+    return 0;
+}
+
+/* Masks the resolver sockets' directories. Remembers their real paths so a
+ * resolv.conf symlink into one of them can be recognised. */
+static int mask_dirs(char masked[][PATH_MAX], int *nmasked, char *err, size_t errlen)
+{
+    *nmasked = 0;
+    for (size_t i = 0; i < sizeof(masked_dirs) / sizeof(masked_dirs[0]); i++) {
+        char real[PATH_MAX];
+        struct stat st;
+        if (realpath(masked_dirs[i], real) == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        int dup = 0;
+        for (int k = 0; k < *nmasked; k++)
+            dup |= strcmp(masked[k], real) == 0;
+        if (dup)
+            continue;
+        if (mount("tmpfs", real, "tmpfs", TMPFS_FLAGS, "mode=0755,size=64k") != 0) {
+            snprintf(err, errlen, "cannot hide %s (a resolver that bypasses Tor): %s", real,
+                     strerror(errno));
+            return -1;
+        }
+        log_info("resolver: hid %s (a path around the stub)", real);
+        snprintf(masked[(*nmasked)++], PATH_MAX, "%s", real);
+    }
+    return 0;
+}
+
+/* The absolute path a symlink at RESOLV points to (one level, which is what
+ * distributions use). */
+static int link_target(char *out, size_t outlen)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink(RESOLV, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    char abs[PATH_MAX + 8], dir[PATH_MAX];
+    int w = buf[0] == '/' ? snprintf(abs, sizeof(abs), "%s", buf) : snprintf(abs, sizeof(abs), "/etc/%s", buf);
+    if (w <= 0 || (size_t)w >= sizeof(abs))
+        return -1;
+    /* Normalise the directory ("/etc/../run/x" -> "/run/x") when it exists,
+     * so a target inside a masked directory is recognised. */
+    char *slash = strrchr(abs, '/');
+    *slash = '\0';
+    if (realpath(abs[0] != '\0' ? abs : "/", dir) != NULL)
+        w = snprintf(out, outlen, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, slash + 1);
+    else
+        w = snprintf(out, outlen, "%s/%s", abs, slash + 1);
+    return w > 0 && (size_t)w < outlen ? 0 : -1;
+}
+
+static int in_dir(const char *path, const char *dir)
+{
+    size_t l = strlen(dir);
+    return strncmp(path, dir, l) == 0 && path[l] == '/' && strchr(path + l + 1, '/') == NULL;
+}
+
+/* A scratch tmpfs for the stub's file: mounted on an existing directory,
+ * then lazily unmounted; what was bind-mounted from it stays. */
+static int scratch_mount(char *dir, size_t dirlen, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof(scratch_dirs) / sizeof(scratch_dirs[0]); i++) {
+        struct stat st;
+        if (stat(scratch_dirs[i], &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (mount("tmpfs", scratch_dirs[i], "tmpfs", TMPFS_FLAGS, "mode=0755,size=256k") == 0) {
+            snprintf(dir, dirlen, "%s", scratch_dirs[i]);
+            return 0;
+        }
+    }
+    snprintf(err, errlen, "cannot mount a scratch tmpfs for resolv.conf: %s", strerror(errno));
+    return -1;
+}
+
+static void scratch_release(const char *dir)
+{
+    if (umount2(dir, MNT_DETACH) != 0)
+        log_debug("resolver: cannot unmount the scratch tmpfs on %s: %s", dir, strerror(errno));
+}
+
+static int bind_over(const char *src, const char *target, char *err, size_t errlen)
+{
+    if (mount(src, target, NULL, MS_BIND, NULL) != 0) {
+        snprintf(err, errlen, "cannot bind the stub's resolv.conf over %s: %s", target, strerror(errno));
+        return -1;
+    }
+    /* Read-only: the app cannot point itself elsewhere (it would reach nothing
+     * anyway, but a sandbox should not be rewritable from inside). */
+    if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | TMPFS_FLAGS, NULL) != 0)
+        log_debug("resolver: cannot make %s read-only: %s", target, strerror(errno));
+    return 0;
+}
+
+/* /etc/resolv.conf is dangling or missing: lay a writable layer over /etc. */
+static int overlay_etc(const char *scratch, char *err, size_t errlen)
+{
+    char upper[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX];
+    int a = snprintf(upper, sizeof(upper), "%s/etc-upper", scratch);
+    int b = snprintf(work, sizeof(work), "%s/etc-work", scratch);
+    if (a < 0 || (size_t)a >= sizeof(upper) || b < 0 || (size_t)b >= sizeof(work) ||
+        mkdir(upper, 0755) != 0 || mkdir(work, 0755) != 0) {
+        snprintf(err, errlen, "cannot prepare an overlay for /etc: %s", strerror(errno));
+        return -1;
+    }
+    /* userxattr: the only xattrs an unprivileged overlay may use. */
+    snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s,userxattr", upper, work);
+    if (mount("overlay", "/etc", "overlay", MS_NOSUID | MS_NODEV, opts) != 0) {
+        snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
+        if (mount("overlay", "/etc", "overlay", MS_NOSUID | MS_NODEV, opts) != 0) {
+            snprintf(err, errlen, "cannot overlay /etc to place resolv.conf: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (unlink(RESOLV) != 0 && errno != ENOENT) {
+        snprintf(err, errlen, "cannot replace %s in the overlay: %s", RESOLV, strerror(errno));
+        return -1;
+    }
+    return write_text(RESOLV, 1, err, errlen);
+}
+
+static int place_resolv_conf(char masked[][PATH_MAX], int nmasked, char *err, size_t errlen)
+{
+    struct stat lst, st;
+    char target[PATH_MAX] = "";
+    int is_link = lstat(RESOLV, &lst) == 0 && S_ISLNK(lst.st_mode);
+    int exists = stat(RESOLV, &st) == 0;
+
+    if (is_link && link_target(target, sizeof(target)) != 0)
+        is_link = 0;
+    if (is_link && !exists) {
+        for (int k = 0; k < nmasked; k++) {
+            if (in_dir(target, masked[k])) {
+                if (write_text(target, 1, err, errlen) != 0)
+                    return -1;
+                log_info("resolver: %s is a symlink to %s; wrote the stub's file there "
+                         "(in the hidden %s)", RESOLV, target, masked[k]);
+                return 0;
+            }
+        }
+    }
+
+    char scratch[64], file[PATH_MAX];
+    if (scratch_mount(scratch, sizeof(scratch), err, errlen) != 0)
+        return -1;
+    int rc;
+    if (exists) {
+        int w = snprintf(file, sizeof(file), "%s/resolv.conf", scratch);
+        rc = w > 0 && (size_t)w < sizeof(file) ? write_text(file, 1, err, errlen) : -1;
+        if (rc == 0)
+            rc = bind_over(file, RESOLV, err, errlen);
+        if (rc == 0 && is_link)
+            log_info("resolver: %s is a symlink to %s; bound the stub's file over it", RESOLV, target);
+        else if (rc == 0)
+            log_info("resolver: bound the stub's file over %s", RESOLV);
+    } else {
+        rc = overlay_etc(scratch, err, errlen);
+        if (rc == 0)
+            log_info("resolver: %s %s%s; put the stub's file in an overlay on /etc", RESOLV,
+                     is_link ? "is a dangling symlink to " : "does not exist", is_link ? target : "");
+    }
+    scratch_release(scratch);
+    return rc;
+}
+
+int sandbox_fs_setup(char *err, size_t errlen)
+{
+    char masked[sizeof(masked_dirs) / sizeof(masked_dirs[0])][PATH_MAX];
+    int nmasked = 0;
+    if (mask_dirs(masked, &nmasked, err, errlen) != 0)
+        return -1;
+    return place_resolv_conf(masked, nmasked, err, errlen);
+}
