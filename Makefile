@@ -14,9 +14,9 @@ include netstack/lwip.mk
 
 GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \
                 gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_fs.c gateway/sandbox_init.c \
-                gateway/relay.c gateway/dns_server.c gateway/loop.c
+                gateway/socks_io.c gateway/relay.c gateway/tor_resolve.c gateway/dns_server.c gateway/loop.c
 NETSTACK_SRCS := netstack/netstack.c netstack/packet.c
-DNS_SRCS := dns/wire.c dns/vmap.c dns/stub.c
+DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
 OWN_INC  := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
 

@@ -13,7 +13,12 @@
  * ANY, AXFR, IXFR and opcodes other than QUERY: NOTIMP (RFC 8482 lets a
  *   server decline ANY; zone transfers are meaningless here).
  * A malformed .onion name: NXDOMAIN for every type (Tor could only refuse it).
- * localhost: the loopback addresses (RFC 6761), never a trip to Tor. */
+ * localhost: the loopback addresses (RFC 6761), never a trip to Tor.
+ *
+ * In resolve mode A/AAAA/PTR come from Tor's RESOLVE/RESOLVE_PTR through
+ * a cache; Tor resolves a name to one address, so the other family gets
+ * NODATA. .onion names still get virtual addresses: only a CONNECT can
+ * reach an onion service. */
 #define _GNU_SOURCE
 #include "stub.h"
 #include "wire.h"
@@ -111,6 +116,42 @@ static size_t reply(struct dns_stub *st, const struct dns_query *q, int rcode,
     return len;
 }
 
+/* Resolve mode: the cached result for the question, or a need. */
+static size_t answer_from_cache(struct dns_stub *st, const struct dns_query *q, int ptr_family,
+                                const uint8_t *ptr_addr, size_t limit, uint8_t *out, size_t cap)
+{
+    struct rcache_entry e;
+    int hit = ptr_family ? rcache_get_addr(st->cache, ptr_family, ptr_addr, st->now_ms, &e)
+                         : rcache_get_name(st->cache, q->name, st->now_ms, &e);
+    if (!hit) {
+        memset(&st->need, 0, sizeof(st->need));
+        if (ptr_family) {
+            st->need.kind = DNS_NEED_ADDR;
+            st->need.family = ptr_family;
+            memcpy(st->need.addr, ptr_addr, ptr_family == 4 ? 4 : 16);
+        } else {
+            st->need.kind = DNS_NEED_NAME;
+            memcpy(st->need.name, q->name, strlen(q->name) + 1);
+        }
+        return DNS_STUB_PENDING;
+    }
+    if (e.rcode != DNS_R_NOERROR)
+        return reply(st, q, e.rcode, NULL, 0, limit, out, cap);
+    struct dns_answer a;
+    memset(&a, 0, sizeof(a));
+    a.ttl = DNS_STUB_TTL;
+    if (ptr_family) {
+        a.type = DNS_T_PTR;
+        a.ptr_name = e.name;
+        return reply(st, q, DNS_R_NOERROR, &a, 1, limit, out, cap);
+    }
+    if ((q->qtype == DNS_T_A) != (e.family == 4))
+        return reply(st, q, DNS_R_NOERROR, NULL, 0, limit, out, cap);
+    a.type = q->qtype;
+    memcpy(a.addr, e.addr, e.family == 4 ? 4 : 16);
+    return reply(st, q, DNS_R_NOERROR, &a, 1, limit, out, cap);
+}
+
 static size_t answer_address(struct dns_stub *st, const struct dns_query *q, size_t limit,
                              uint8_t *out, size_t cap)
 {
@@ -129,6 +170,8 @@ static size_t answer_address(struct dns_stub *st, const struct dns_query *q, siz
     }
     if (is_unresolvable(q->name))
         return reply(st, q, DNS_R_NXDOMAIN, NULL, 0, limit, out, cap);
+    if (st->mode == DNS_MODE_RESOLVE && !dns_is_onion(q->name))
+        return answer_from_cache(st, q, 0, NULL, limit, out, cap);
     uint8_t v4[4], v6[16];
     if (vmap_assign(st->map, q->name, v4, v6) != 0)
         return reply(st, q, DNS_R_SERVFAIL, NULL, 0, limit, out, cap);
@@ -151,6 +194,8 @@ static size_t answer_ptr(struct dns_stub *st, const struct dns_query *q, size_t 
     const char *name = vmap_lookup(st->map, fam, addr);
     if (name == NULL && ((fam == 4 && addr[0] == 127) || (fam == 6 && memcmp(addr, loop6, 16) == 0)))
         name = "localhost";
+    if (name == NULL && st->mode == DNS_MODE_RESOLVE && !vmap_in_pool(fam, addr))
+        return answer_from_cache(st, q, fam, addr, limit, out, cap);
     if (name == NULL)
         return reply(st, q, DNS_R_NXDOMAIN, NULL, 0, limit, out, cap);
     struct dns_answer a = { .type = DNS_T_PTR, .ttl = DNS_STUB_TTL, .ptr_name = name };

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rcache.h"
 #include "vmap.h"
+#include "wire.h"
 
 #define DNS_STUB_TTL 60    /* short: a name's address is stable, but apps re-ask */
 
@@ -16,14 +18,35 @@ struct dns_stub_stats {
     uint64_t truncated;
 };
 
+enum dns_mode {
+    DNS_MODE_MAP = 0,        /* virtual addresses; the exit resolves at CONNECT */
+    DNS_MODE_RESOLVE,        /* real addresses from Tor's RESOLVE / RESOLVE_PTR */
+};
+
+/* What a query in resolve mode waits for. */
+struct dns_stub_need {
+    enum { DNS_NEED_NAME = 1, DNS_NEED_ADDR = 2 } kind;
+    char name[DNS_MAX_NAME_TEXT + 1];
+    int family;
+    uint8_t addr[16];
+};
+
 struct dns_stub {
-    struct vmap *map;
+    struct vmap *map;        /* map mode, and .onion names in every mode */
+    enum dns_mode mode;
+    struct rcache *cache;    /* resolve mode */
+    uint64_t now_ms;         /* set by the caller before each answer */
+    struct dns_stub_need need;
     struct dns_stub_stats stats;
 };
 
-/* Answers one query. limit: 0 for TCP (a 2-byte length frame), else the
- * transport's UDP limit is derived from the query (512 or its EDNS size).
- * Returns the response length, or 0 to drop the query silently. */
+/* dns_stub_answer's result when, in resolve mode, Tor must be asked first:
+ * st->need says what; answer the query again once the cache has it. */
+#define DNS_STUB_PENDING ((size_t)-1)
+
+/* Answers one query. over_tcp: the response may be up to 65535 bytes (a
+ * TCP frame); otherwise the query's UDP limit (512 or its EDNS size).
+ * Returns the response length, 0 to drop the query, or DNS_STUB_PENDING. */
 size_t dns_stub_answer(struct dns_stub *st, const uint8_t *query, size_t len, int over_tcp,
                        uint8_t *out, size_t outcap);
 

@@ -21,6 +21,9 @@ const char *cli_usage(void)
            "Options:\n"
            "  --socks HOST:PORT  Tor's SocksPort (default " TG_DEFAULT_SOCKS ",\n"
            "                     or $TORGATE_SOCKS)\n"
+           "  --dns map|resolve  map (default): each name gets a private address and\n"
+           "                     Tor resolves it when connecting (.onion works);\n"
+           "                     resolve: answer with real addresses from Tor\n"
            "  --mtu N            MTU of the sandbox's TUN device (default 1500)\n"
            "  --tun-fd N         serve an already configured TUN passed as fd N\n"
            "                     instead of running CMD\n"
@@ -120,11 +123,12 @@ int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t e
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
-    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD };
+    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
         { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
+        { "dns",     required_argument, NULL, OPT_DNS },
         { "verbose", no_argument,       NULL, 'v' },
         { "quiet",   no_argument,       NULL, 'q' },
         { "help",    no_argument,       NULL, 'h' },
@@ -164,6 +168,16 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                 return CLI_ERROR;
             }
             cfg->tun_fd = (int)v;
+            break;
+        case OPT_DNS:
+            if (strcmp(optarg, "map") == 0)
+                cfg->dns_mode = TG_DNS_MAP;
+            else if (strcmp(optarg, "resolve") == 0)
+                cfg->dns_mode = TG_DNS_RESOLVE;
+            else {
+                set_err(err, errlen, "bad --dns '%s': use map or resolve", optarg);
+                return CLI_ERROR;
+            }
             break;
         case 'v':
             verbose++;

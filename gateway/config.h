@@ -15,6 +15,11 @@
 #define TG_EXIT_NOEXEC    126    /* CMD found but not executable */
 #define TG_EXIT_NOTFOUND  127    /* CMD not found */
 
+enum tg_dns_mode {
+    TG_DNS_MAP = 0,              /* virtual addresses; Tor resolves at CONNECT */
+    TG_DNS_RESOLVE,              /* real addresses via Tor's SOCKS RESOLVE */
+};
+
 struct tg_config {
     struct sockaddr_storage socks_addr;
     socklen_t socks_addrlen;
@@ -22,6 +27,7 @@ struct tg_config {
     int log_level;               /* enum log_level */
     unsigned mtu;
     int tun_fd;                  /* --tun-fd N, or -1 */
+    enum tg_dns_mode dns_mode;
     char **cmd;                  /* NULL-terminated argv of CMD, or NULL */
 };
 

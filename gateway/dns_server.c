@@ -8,18 +8,44 @@
 #include "log.h"
 #include "stream.h"
 #include "stub.h"
+#include "tor_resolve.h"
 #include "tun.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DNS_PORT          53
 #define TCP_MAX_SESSIONS  64
 #define TCP_IDLE_S        10         /* RFC 7766 suggests seconds, not minutes */
 #define TCP_OUT_MAX       (128 * 1024)
+#define LOOKUPS_MAX       256        /* RESOLVEs in flight */
+#define WAITERS_MAX       64         /* queries waiting on one of them */
+
+/* A query waiting for Tor's answer (resolve mode). */
+struct waiter {
+    struct waiter *next;
+    struct dns_tcp *tcp;             /* NULL: UDP, answered along flow */
+    struct ns_flow flow;
+    size_t len;
+    uint8_t query[];
+};
+
+/* One RESOLVE or RESOLVE_PTR in flight, shared by every query that needs it. */
+struct lookup {
+    struct lookup *next;
+    struct dns_server *srv;
+    struct dns_stub_need need;
+    char key[264];
+    struct tor_resolve *req;
+    struct waiter *waiters;
+    int nwaiters;
+};
 
 struct dns_tcp {
     struct stream_head head;         /* first: the netstack calls back through it */
@@ -31,11 +57,16 @@ struct dns_tcp {
     size_t in_len;
     uint8_t *out;                    /* answers lwIP had no room for yet */
     size_t out_len;
+    int waiting;                     /* queries of this session waiting on Tor */
     int app_fin;
 };
 
 struct dns_server {
     struct event_base *base;
+    const struct tg_config *cfg;
+    const char *user, *pass;
+    struct lookup *lookups;
+    int nlookups;
     struct dns_stub stub;
     struct dns_tcp *sessions;
     int nsessions;
@@ -44,13 +75,228 @@ struct dns_server {
 
 /* ---- UDP ------------------------------------------------------------ */
 
+static int tcp_queue(struct dns_tcp *t, const uint8_t *resp, size_t n);
+static void tcp_flush(struct dns_tcp *t);
+static void tcp_abort(struct dns_tcp *t);
+static void lookup_wait(struct dns_server *d, struct dns_tcp *tcp, const struct ns_flow *flow,
+                        const uint8_t *query, size_t len);
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Answers one query for a client (tcp, or UDP along flow); a query that
+ * needs Tor waits. Returns -1 if a TCP client had to be dropped. */
+static int answer(struct dns_server *d, struct dns_tcp *tcp, const struct ns_flow *flow,
+                  const uint8_t *query, size_t len)
+{
+    static uint8_t resp[DNS_TCP_MAX];
+    d->stub.now_ms = now_ms();
+    size_t n = dns_stub_answer(&d->stub, query, len, tcp != NULL, resp, sizeof(resp));
+    if (n == DNS_STUB_PENDING) {
+        lookup_wait(d, tcp, flow, query, len);
+        return 0;
+    }
+    if (n == 0)
+        return 0;
+    if (tcp == NULL) {
+        if (netstack_udp_reply(flow, resp, n) != 0)
+            log_debug("dns: could not send a UDP answer");
+        return 0;
+    }
+    if (tcp_queue(tcp, resp, n) != 0) {
+        log_debug("dns: a TCP client does not read its answers; closed");
+        tcp_abort(tcp);
+        return -1;
+    }
+    return 0;
+}
+
 static void on_udp_query(void *ctx, const struct ns_flow *flow, const void *data, size_t len)
 {
-    struct dns_server *d = ctx;
-    uint8_t resp[DNS_EDNS_UDP_SIZE > DNS_UDP_MIN ? 4096 : DNS_UDP_MIN];
-    size_t n = dns_stub_answer(&d->stub, data, len, 0, resp, sizeof(resp));
-    if (n > 0 && netstack_udp_reply(flow, resp, n) != 0)
-        log_debug("dns: could not send a UDP answer");
+    (void)answer(ctx, NULL, flow, data, len);
+}
+
+/* ---- resolve mode: asking Tor ------------------------------------------ */
+
+static void lookup_free(struct lookup *lk)
+{
+    struct dns_server *d = lk->srv;
+    struct lookup **pp = &d->lookups;
+    while (*pp != NULL && *pp != lk)
+        pp = &(*pp)->next;
+    if (*pp == lk)
+        *pp = lk->next;
+    d->nlookups--;
+    while (lk->waiters != NULL) {
+        struct waiter *w = lk->waiters;
+        lk->waiters = w->next;
+        free(w);
+    }
+    tor_resolve_cancel(lk->req);
+    free(lk);
+}
+
+/* Turns Tor's reply into a cache entry: REP 4 (host unreachable) is Tor's
+ * "no such name"; any other failure is a server failure, cached briefly so
+ * a looping client does not hammer Tor. */
+static void lookup_store(struct lookup *lk, int ok, uint8_t rep, const struct socks5_dest *b)
+{
+    struct dns_server *d = lk->srv;
+    struct rcache_entry e;
+    unsigned ttl = RCACHE_TTL_S;
+    memset(&e, 0, sizeof(e));
+    e.rcode = DNS_R_SERVFAIL;
+    if (ok && lk->need.kind == DNS_NEED_NAME &&
+        (b->atyp == SOCKS5_ATYP_IPV4 || b->atyp == SOCKS5_ATYP_IPV6)) {
+        e.rcode = DNS_R_NOERROR;
+        e.family = b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6;
+        memcpy(e.addr, b->addr, 16);
+    } else if (ok && lk->need.kind == DNS_NEED_ADDR && b->atyp == SOCKS5_ATYP_DOMAIN) {
+        size_t i, n = strnlen(b->host, sizeof(b->host));
+        for (i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)b->host[i];
+            if (!isalnum(c) && c != '-' && c != '_' && c != '.')
+                break;
+            e.name[i] = (char)tolower(c);
+        }
+        if (i == n && n > 0 && n <= DNS_MAX_NAME_TEXT)
+            e.rcode = DNS_R_NOERROR;
+    } else if (!ok && rep == 0x04) {
+        e.rcode = DNS_R_NXDOMAIN;
+    }
+    if (e.rcode != DNS_R_NOERROR)
+        ttl = RCACHE_NEG_TTL_S;
+    log_debug("dns: Tor resolved %s: %s", lk->key, e.rcode == DNS_R_NOERROR ? "ok" :
+              e.rcode == DNS_R_NXDOMAIN ? "no such name" : "failed");
+    uint64_t now = now_ms();
+    if (lk->need.kind == DNS_NEED_NAME)
+        rcache_put_name(d->stub.cache, lk->need.name, &e, now, ttl);
+    else
+        rcache_put_addr(d->stub.cache, lk->need.family, lk->need.addr, &e, now, ttl);
+}
+
+static void on_resolved(void *arg, int ok, uint8_t rep, const struct socks5_dest *bound)
+{
+    struct lookup *lk = arg;
+    struct dns_server *d = lk->srv;
+    lk->req = NULL;                      /* tor_resolve frees itself */
+    lookup_store(lk, ok, rep, bound);
+
+    /* Take the waiters off first: answering may drop a TCP session, which
+     * purges that session's waiters from every lookup. */
+    struct waiter *list = lk->waiters;
+    lk->waiters = NULL;
+    lookup_free(lk);
+    while (list != NULL) {
+        struct waiter *w = list;
+        list = w->next;
+        if (w->tcp != NULL)
+            w->tcp->waiting--;
+        if (answer(d, w->tcp, &w->flow, w->query, w->len) != 0) {
+            /* That session is gone: so are its other waiters. */
+            struct waiter **pp = &list;
+            while (*pp != NULL) {
+                if ((*pp)->tcp == w->tcp) {
+                    struct waiter *gone = *pp;
+                    *pp = gone->next;
+                    free(gone);
+                } else {
+                    pp = &(*pp)->next;
+                }
+            }
+        }
+        free(w);
+    }
+    /* Answers are queued; now send them (which may end finished sessions). */
+    for (struct dns_tcp *t = d->sessions, *next; t != NULL; t = next) {
+        next = t->next;
+        tcp_flush(t);
+    }
+}
+
+static void lookup_wait(struct dns_server *d, struct dns_tcp *tcp, const struct ns_flow *flow,
+                        const uint8_t *query, size_t len)
+{
+    const struct dns_stub_need *need = &d->stub.need;
+    char key[264];
+    if (need->kind == DNS_NEED_NAME)
+        snprintf(key, sizeof(key), "%s", need->name);
+    else
+        rcache_addr_key(need->family, need->addr, key, sizeof(key));
+
+    struct lookup *lk = d->lookups;
+    while (lk != NULL && strcmp(lk->key, key) != 0)
+        lk = lk->next;
+    if (lk == NULL) {
+        if (d->nlookups >= LOOKUPS_MAX || d->user == NULL)
+            goto drop;
+        lk = calloc(1, sizeof(*lk));
+        if (lk == NULL)
+            goto drop;
+        lk->srv = d;
+        lk->need = *need;
+        memcpy(lk->key, key, sizeof(key));
+        struct socks5_dest dest;
+        memset(&dest, 0, sizeof(dest));
+        uint8_t cmd = SOCKS5_CMD_RESOLVE;
+        if (need->kind == DNS_NEED_NAME) {
+            dest.atyp = SOCKS5_ATYP_DOMAIN;
+            snprintf(dest.host, sizeof(dest.host), "%s", need->name);
+        } else {
+            cmd = SOCKS5_CMD_RESOLVE_PTR;
+            dest.atyp = need->family == 4 ? SOCKS5_ATYP_IPV4 : SOCKS5_ATYP_IPV6;
+            memcpy(dest.addr, need->addr, 16);
+        }
+        lk->next = d->lookups;
+        d->lookups = lk;
+        d->nlookups++;
+        lk->req = tor_resolve_start(d->base, d->cfg, d->user, d->pass, cmd, &dest, on_resolved, lk);
+        if (lk->req == NULL) {
+            lookup_free(lk);
+            goto drop;
+        }
+        log_debug("dns: asking Tor to resolve %s", key);
+    }
+    if (lk->nwaiters >= WAITERS_MAX)
+        goto drop;
+    struct waiter *w = malloc(sizeof(*w) + len);
+    if (w == NULL)
+        goto drop;
+    w->tcp = tcp;
+    if (tcp != NULL)
+        tcp->waiting++;
+    if (flow != NULL)
+        w->flow = *flow;
+    w->len = len;
+    memcpy(w->query, query, len);
+    w->next = lk->waiters;
+    lk->waiters = w;
+    lk->nwaiters++;
+    return;
+drop:
+    d->stub.stats.dropped++;
+}
+
+/* A TCP session is going: its queries no longer wait for anything. */
+static void lookups_forget(struct dns_server *d, const struct dns_tcp *t)
+{
+    for (struct lookup *lk = d->lookups; lk != NULL; lk = lk->next) {
+        struct waiter **pp = &lk->waiters;
+        while (*pp != NULL) {
+            if ((*pp)->tcp == t) {
+                struct waiter *gone = *pp;
+                *pp = gone->next;
+                free(gone);
+                lk->nwaiters--;
+            } else {
+                pp = &(*pp)->next;
+            }
+        }
+    }
 }
 
 /* ---- TCP ------------------------------------------------------------ */
@@ -65,6 +311,7 @@ static void tcp_free(struct dns_tcp *t)
     if (t->next != NULL)
         t->next->prev = t->prev;
     d->nsessions--;
+    lookups_forget(d, t);
     if (t->idle != NULL)
         event_free(t->idle);
     free(t->out);
@@ -98,7 +345,7 @@ static void tcp_flush(struct dns_tcp *t)
         t->out_len -= done;
         netstack_conn_flush(t->conn);
     }
-    if (t->app_fin && t->out_len == 0) {
+    if (t->app_fin && t->out_len == 0 && t->waiting == 0) {
         netstack_conn_close(t->conn);
         tcp_free(t);
     }
@@ -122,7 +369,6 @@ static int tcp_queue(struct dns_tcp *t, const uint8_t *resp, size_t n)
 static void tcp_recv(void *stream, const void *data, size_t len, void *hold)
 {
     struct dns_tcp *t = stream;
-    static uint8_t resp[DNS_TCP_MAX];
 
     if (len > sizeof(t->in) - t->in_len) {
         netstack_release(hold);
@@ -142,13 +388,9 @@ static void tcp_recv(void *stream, const void *data, size_t len, void *hold)
         size_t mlen = ((size_t)t->in[off] << 8) | t->in[off + 1];
         if (t->in_len - off - 2 < mlen)
             break;
-        size_t n = dns_stub_answer(&t->srv->stub, t->in + off + 2, mlen, 1, resp, sizeof(resp));
+        if (answer(t->srv, t, NULL, t->in + off + 2, mlen) != 0)
+            return;                      /* the session is gone */
         off += 2 + mlen;
-        if (n > 0 && tcp_queue(t, resp, n) != 0) {
-            log_debug("dns: a TCP client does not read its answers; closed");
-            tcp_abort(t);
-            return;
-        }
     }
     memmove(t->in, t->in + off, t->in_len - off);
     t->in_len -= off;
@@ -230,13 +472,22 @@ void *dns_server_tcp_open(struct dns_server *d, struct ns_pending *pend, const s
 
 /* ---- life cycle ------------------------------------------------------ */
 
-struct dns_server *dns_server_new(struct event_base *base)
+struct dns_server *dns_server_new(struct event_base *base, const struct tg_config *cfg)
 {
     struct dns_server *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return NULL;
     d->base = base;
+    d->cfg = cfg;
     d->stub.map = vmap_new(VMAP_DEFAULT_CAPACITY);
+    if (cfg->dns_mode == TG_DNS_RESOLVE) {
+        d->stub.mode = DNS_MODE_RESOLVE;
+        d->stub.cache = rcache_new(RCACHE_MAX);
+        if (d->stub.cache == NULL) {
+            dns_server_free(d);
+            return NULL;
+        }
+    }
     if (d->stub.map == NULL || inet_pton(AF_INET, TUN_GATEWAY4, d->addr4) != 1 ||
         inet_pton(AF_INET6, TUN_GATEWAY6, d->addr6) != 1 ||
         netstack_udp_listen(4, d->addr4, DNS_PORT, on_udp_query, d) != 0 ||
@@ -255,8 +506,17 @@ void dns_server_free(struct dns_server *d)
         return;
     while (d->sessions != NULL)
         tcp_abort(d->sessions);
+    while (d->lookups != NULL)
+        lookup_free(d->lookups);
     vmap_free(d->stub.map);
+    rcache_free(d->stub.cache);
     free(d);
+}
+
+void dns_server_set_auth(struct dns_server *d, const char *user, const char *pass)
+{
+    d->user = user;
+    d->pass = pass;
 }
 
 struct vmap *dns_server_map(struct dns_server *d)

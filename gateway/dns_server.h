@@ -4,6 +4,7 @@
 #ifndef TORGATE_DNS_SERVER_H
 #define TORGATE_DNS_SERVER_H
 
+#include "config.h"
 #include "netstack.h"
 
 struct event_base;
@@ -11,7 +12,10 @@ struct dns_server;
 struct dns_stub_stats;
 struct vmap;
 
-struct dns_server *dns_server_new(struct event_base *base);
+/* In resolve mode, A/AAAA/PTR are asked of Tor at cfg's SOCKS port with
+ * the instance's credential (dns_server_set_auth). */
+struct dns_server *dns_server_new(struct event_base *base, const struct tg_config *cfg);
+void dns_server_set_auth(struct dns_server *d, const char *user, const char *pass);
 void dns_server_free(struct dns_server *d);
 
 /* Is flow addressed to the stub's IP (any port)? */

@@ -214,12 +214,13 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child)
         goto fail;
     }
     l->netstack_up = 1;
-    l->dns = dns_server_new(l->base);
+    l->dns = dns_server_new(l->base, cfg);
     if (l->dns == NULL)
         goto fail;
     l->relay = relay_new(l->base, cfg, dns_server_map(l->dns));
     if (l->relay == NULL)
         goto oom;
+    dns_server_set_auth(l->dns, relay_socks_user(l->relay), relay_socks_pass(l->relay));
 
     struct timeval tick = { 0, (suseconds_t)netstack_timer_interval_ms() * 1000 };
     l->tun_ev = event_new(l->base, tun_fd, EV_READ | EV_PERSIST, on_tun_readable, l);

@@ -18,6 +18,7 @@
 #include "relay.h"
 #include "log.h"
 #include "socks5.h"
+#include "socks_io.h"
 #include "stream.h"
 #include "vmap.h"
 
@@ -35,7 +36,6 @@
 #define HANDSHAKE_TIMEOUT_S   120          /* Tor's own SocksTimeout is 2 min */
 #define SOCKS_READ_HIGH_WM    (256 * 1024)
 #define SOCKS_READ_MAX        (256 * 1024)
-#define SOCKS5_MAX_REPLY      262          /* 4 + 1 + 255 + 2 */
 
 enum {
     F_CONNECTED      = 1 << 0,   /* SOCKS CONNECT succeeded, conn exists */
@@ -219,40 +219,15 @@ static void handshake_failed(struct relay_stream *s)
 
 static void handshake_read(struct relay_stream *s)
 {
-    struct evbuffer *in = bufferevent_get_input(s->bev);
-    uint8_t out[SOCKS5_MAX_REQUEST];
-
-    for (;;) {
-        size_t len = evbuffer_get_length(in);
-        if (len == 0)
-            return;
-        if (len > SOCKS5_MAX_REPLY)
-            len = SOCKS5_MAX_REPLY;
-        const uint8_t *buf = evbuffer_pullup(in, (ssize_t)len);
-        if (buf == NULL) {
-            stream_close(s, CLOSE_REFUSE);
-            return;
-        }
-        size_t consumed = 0, out_len = 0;
-        enum socks5_step step = socks5_client_feed(&s->socks, buf, len, &consumed, out, &out_len);
-        evbuffer_drain(in, consumed);
-        switch (step) {
-        case SOCKS5_STEP_NEED_MORE:
-            return;
-        case SOCKS5_STEP_SEND:
-            if (bufferevent_write(s->bev, out, out_len) != 0) {
-                stream_close(s, CLOSE_REFUSE);
-                return;
-            }
-            break;
-        case SOCKS5_STEP_CONNECTED:
-            stream_connected(s);
-            return;
-        case SOCKS5_STEP_FAILED:
-        default:
-            handshake_failed(s);
-            return;
-        }
+    switch (socks_io_read(&s->socks, s->bev)) {
+    case SOCKS5_STEP_NEED_MORE:
+        return;
+    case SOCKS5_STEP_CONNECTED:
+        stream_connected(s);
+        return;
+    default:
+        handshake_failed(s);
+        return;
     }
 }
 
@@ -283,9 +258,7 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
     struct relay_stats *st = &s->relay->stats;
 
     if (what & BEV_EVENT_CONNECTED) {
-        uint8_t greeting[SOCKS5_MAX_REQUEST];
-        size_t n = socks5_client_greeting(&s->socks, greeting);
-        if (bufferevent_write(bev, greeting, n) != 0)
+        if (socks_io_greet(&s->socks, bev) != 0)
             stream_close(s, CLOSE_REFUSE);
         return;
     }
@@ -496,4 +469,9 @@ const struct relay_stats *relay_stats(const struct relay *r)
 const char *relay_socks_user(const struct relay *r)
 {
     return r->user;
+}
+
+const char *relay_socks_pass(const struct relay *r)
+{
+    return r->pass;
 }

@@ -41,6 +41,7 @@ size_t relay_stream_count(const struct relay *r);
 const struct relay_stats *relay_stats(const struct relay *r);
 /* The SOCKS username this instance uses (tests and logs). */
 const char *relay_socks_user(const struct relay *r);
+const char *relay_socks_pass(const struct relay *r);
 
 /* A SYN to carry through Tor (netstack's tcp_open). Returns the stream (a
  * struct stream_head), or NULL to refuse. */

@@ -6,8 +6,20 @@
 int socks5_client_init(struct socks5_client *c, const char *user, const char *pass,
                        const struct socks5_dest *dest)
 {
+    return socks5_client_init_cmd(c, user, pass, SOCKS5_CMD_CONNECT, dest);
+}
+
+int socks5_client_init_cmd(struct socks5_client *c, const char *user, const char *pass,
+                           uint8_t cmd, const struct socks5_dest *dest)
+{
     memset(c, 0, sizeof(*c));
     c->state = SOCKS5_WANT_METHOD;
+    if (cmd != SOCKS5_CMD_CONNECT && cmd != SOCKS5_CMD_RESOLVE && cmd != SOCKS5_CMD_RESOLVE_PTR)
+        return -1;
+    if ((cmd == SOCKS5_CMD_RESOLVE) != (dest->atyp == SOCKS5_ATYP_DOMAIN) &&
+        cmd != SOCKS5_CMD_CONNECT)
+        return -1;
+    c->cmd = cmd;
     if ((user == NULL) != (pass == NULL))
         return -1;
     if (user != NULL) {
@@ -69,7 +81,7 @@ static size_t build_connect(const struct socks5_client *c, uint8_t *out)
 {
     size_t n = 0;
     out[n++] = 5;
-    out[n++] = 1;                       /* CONNECT */
+    out[n++] = c->cmd;
     out[n++] = 0;
     out[n++] = c->dest.atyp;
     switch (c->dest.atyp) {
@@ -119,6 +131,26 @@ static long reply_length(const uint8_t *in, size_t len)
     default:
         return -1;
     }
+}
+
+/* Copies BND.ADDR and BND.PORT of a complete reply of length len. */
+static void read_bound(const uint8_t *in, size_t len, struct socks5_dest *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->atyp = in[3];
+    switch (in[3]) {
+    case SOCKS5_ATYP_IPV4:
+        memcpy(b->addr, in + 4, 4);
+        break;
+    case SOCKS5_ATYP_IPV6:
+        memcpy(b->addr, in + 4, 16);
+        break;
+    default:
+        memcpy(b->host, in + 5, in[4]);
+        b->host[in[4]] = '\0';
+        break;
+    }
+    b->port = (uint16_t)((in[len - 2] << 8) | in[len - 1]);
 }
 
 enum socks5_step socks5_client_feed(struct socks5_client *c, const uint8_t *in, size_t len,
@@ -181,6 +213,7 @@ enum socks5_step socks5_client_feed(struct socks5_client *c, const uint8_t *in, 
             return fail(c, SOCKS5_ERR_MALFORMED);
         if (need == 0 || (size_t)need > len)
             return SOCKS5_STEP_NEED_MORE;
+        read_bound(in, (size_t)need, &c->bound);
         *consumed = (size_t)need;
         c->state = SOCKS5_CONNECTED;
         return SOCKS5_STEP_CONNECTED;

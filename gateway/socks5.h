@@ -10,6 +10,10 @@
 #define SOCKS5_ATYP_DOMAIN 3
 #define SOCKS5_ATYP_IPV6   4
 
+#define SOCKS5_CMD_CONNECT     0x01
+#define SOCKS5_CMD_RESOLVE     0xF0   /* Tor: hostname -> address in BND.ADDR */
+#define SOCKS5_CMD_RESOLVE_PTR 0xF1   /* Tor: address -> hostname in BND.ADDR */
+
 /* Largest message the client ever sends: the auth request (3 + 255 + 255). */
 #define SOCKS5_MAX_REQUEST 513
 
@@ -59,12 +63,15 @@ struct socks5_dest {
 
 struct socks5_client {
     enum socks5_state state;
+    uint8_t cmd;             /* SOCKS5_CMD_* */
     enum socks5_error err;
     uint8_t rep;             /* REP of the CONNECT reply when err == REPLY */
     uint8_t method;          /* the method the server chose */
     char user[256], pass[256];
     uint8_t user_len, pass_len;
     struct socks5_dest dest;
+    struct socks5_dest bound;/* BND.ADDR/PORT of the success reply: for
+                                RESOLVE the address, for RESOLVE_PTR the name */
 };
 
 enum socks5_step {
@@ -80,6 +87,10 @@ enum socks5_step {
  * most 255 bytes. Returns -1 for oversize credentials or destination. */
 int socks5_client_init(struct socks5_client *c, const char *user, const char *pass,
                        const struct socks5_dest *dest);
+/* The same for another command (SOCKS5_CMD_RESOLVE takes a domain dest,
+ * SOCKS5_CMD_RESOLVE_PTR an address; the port is ignored by Tor). */
+int socks5_client_init_cmd(struct socks5_client *c, const char *user, const char *pass,
+                           uint8_t cmd, const struct socks5_dest *dest);
 
 /* The greeting to send first. Returns its length (out needs SOCKS5_MAX_REQUEST). */
 size_t socks5_client_greeting(const struct socks5_client *c, uint8_t *out);
