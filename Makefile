@@ -30,7 +30,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration clean distclean asan unit
+.PHONY: all deps check check-unit check-integration clean distclean asan unit fuzz
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -68,7 +68,8 @@ asan: $(ASAN_DIR)/torgate
 
 # ---- unit tests (cmocka, always under ASan+UBSan) --------------------------
 UNIT_DIR := build/unit
-UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet
+UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
+              $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_vmap $(UNIT_DIR)/test_dns_stub
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(DEPS_STAMP)
@@ -80,11 +81,35 @@ $(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(DEPS_S
 $(UNIT_DIR)/test_packet: tests/unit/test_packet.c netstack/packet.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_dns_wire: tests/unit/test_dns_wire.c dns/wire.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
+$(UNIT_DIR)/test_dns_vmap: tests/unit/test_dns_vmap.c dns/vmap.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
 unit: $(UNIT_TESTS)
 
+# ---- fuzzing (libFuzzer; clang from Debian) --------------------------------
+# `make check` runs each fuzzer briefly; `make fuzz FUZZ_SECONDS=600` for longer.
+FUZZ_DIR := build/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 20
+FUZZERS := $(FUZZ_DIR)/fuzz_dns_query
+
+$(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -I dns -o $@ $(filter %.c,$^) -lcares
+
+fuzz: $(FUZZERS)
+	./tests/run-fuzz $(FUZZ_SECONDS)
+
 # ---- checks ----------------------------------------------------------------
-check: torgate $(ASAN_DIR)/torgate $(UNIT_TESTS)
-	./tests/run-all
+check: torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS)
+	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) ./tests/run-all
 
 check-unit: $(UNIT_TESTS)
 	./tests/run-all unit
@@ -93,7 +118,7 @@ check-integration: torgate
 	./tests/run-all integration
 
 clean:
-	rm -rf build/obj build/asan build/unit torgate
+	rm -rf build/obj build/asan build/unit build/fuzz torgate
 
 distclean:
 	rm -rf build torgate

@@ -409,8 +409,9 @@ static void tcp_sent(void *stream)
     tcp_flush(stream);
 }
 
-static void tcp_gone(void *stream)
+static void tcp_gone(void *stream, int clean)
 {
+    (void)clean;
     struct dns_tcp *t = stream;
     t->conn = NULL;
     tcp_free(t);

@@ -69,9 +69,9 @@ static void ns_tcp_sent(void *stream)
     ((struct stream_head *)stream)->ops->sent(stream);
 }
 
-static void ns_tcp_gone(void *stream)
+static void ns_tcp_gone(void *stream, int clean)
 {
-    ((struct stream_head *)stream)->ops->gone(stream);
+    ((struct stream_head *)stream)->ops->gone(stream, clean);
 }
 
 static void ns_tun_write(void *ctx, const struct iovec *iov, int iovcnt)

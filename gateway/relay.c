@@ -125,6 +125,9 @@ static int push_to_app(struct relay_stream *s)
     struct evbuffer *in = bufferevent_get_input(s->bev);
     int wrote = 0;
 
+    if (s->conn == NULL)
+        return 0;
+
     while (evbuffer_get_length(in) > 0) {
         struct evbuffer_iovec v;
         if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
@@ -292,7 +295,7 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
 static void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold);
 static void relay_tcp_fin(void *stream);
 static void relay_tcp_sent(void *stream);
-static void relay_tcp_gone(void *stream);
+static void relay_tcp_gone(void *stream, int clean);
 
 static const struct stream_ops relay_ops = {
     .recv = relay_tcp_recv,
@@ -409,12 +412,21 @@ static void relay_tcp_sent(void *stream)
         (void)push_to_app(s);
 }
 
-static void relay_tcp_gone(void *stream)
+static void relay_tcp_gone(void *stream, int clean)
 {
     struct relay_stream *s = stream;
-    s->relay->stats.app_reset++;
-    log_debug("stream %s: reset by the app", s->name);
-    stream_close(s, CLOSE_GONE);
+    s->conn = NULL;
+    if (!clean) {
+        s->relay->stats.app_reset++;
+        log_debug("stream %s: reset by the app", s->name);
+        stream_close(s, CLOSE_GONE);
+        return;
+    }
+    /* Both FINs were exchanged on the app's side, but bytes the app sent may
+     * still wait for Tor: deliver them, then pass the FIN on. */
+    s->flags |= F_APP_FIN | F_SOCKS_FIN_SENT;
+    if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+        on_socks_write(s->bev, s);
 }
 
 /* ---- the relay ------------------------------------------------------- */

@@ -9,7 +9,7 @@ struct stream_ops {
     void (*recv)(void *stream, const void *data, size_t len, void *hold);
     void (*fin)(void *stream);
     void (*sent)(void *stream);
-    void (*gone)(void *stream);
+    void (*gone)(void *stream, int clean);
 };
 
 struct stream_head {

@@ -244,6 +244,8 @@ static struct tcp_pcb *active_find(const struct ns_flow *f)
     return NULL;
 }
 
+static void conn_detach(struct tcp_pcb *pcb);
+
 static void ip_input_any(struct pbuf *p)
 {
     if ((((const uint8_t *)p->payload)[0] >> 4) == 4)
@@ -443,8 +445,15 @@ void netstack_rx_input(void *rx, size_t len)
 void netstack_purge_time_wait(void)
 {
     while (tcp_tw_pcbs != NULL) {
-        tcp_abort(tcp_tw_pcbs);
+        struct tcp_pcb *pcb = tcp_tw_pcbs;
+        void *stream = pcb->callback_arg;
+        /* Still attached: the app closed last while bytes it sent before its
+         * FIN wait for Tor. The stream must learn the pcb is going. */
+        conn_detach(pcb);
+        tcp_abort(pcb);
         ns.stats.tw_purged++;
+        if (stream != NULL)
+            ns.cb->tcp_gone(stream, 1);
     }
 }
 
@@ -514,9 +523,10 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 static void on_err(void *arg, err_t err)
 {
-    (void)err;
+    /* ERR_CLSD: the app acknowledged our FIN after sending its own (LAST_ACK
+     * done), a clean end; ERR_RST and ERR_ABRT are not. */
     if (arg != NULL)
-        ns.cb->tcp_gone(arg);
+        ns.cb->tcp_gone(arg, err == ERR_CLSD);
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)

@@ -30,9 +30,10 @@ struct netstack_callbacks {
     void (*tcp_fin)(void *stream);
     /* Send space towards the app was freed. */
     void (*tcp_sent)(void *stream);
-    /* The connection is gone (the app reset it, or it timed out); the
-     * ns_conn must not be used again. */
-    void (*tcp_gone)(void *stream);
+    /* lwIP has let go of the connection; the ns_conn must not be used again.
+     * clean: it ended with both FINs exchanged (every byte from the app was
+     * delivered first); otherwise it was reset, aborted or timed out. */
+    void (*tcp_gone)(void *stream, int clean);
     /* One IP packet for the app, as an iovec (scatter, never split). */
     void (*tun_write)(void *ctx, const struct iovec *iov, int iovcnt);
 };
