@@ -3,7 +3,7 @@
 # (scripts/fetch-lwip); nothing third-party lives in this tree.
 
 CC       ?= cc
-PKGS     := libevent_core libnl-3.0 libnl-route-3.0 libcares
+PKGS     := libevent_core libnl-3.0 libnl-route-3.0 libcares libseccomp
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fstack-clash-protection
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-format-nonliteral
 OPT      ?= -O2 -g

@@ -2,9 +2,10 @@
  * and the other ways glibc could resolve a name outside Tor are closed.
  *
  * - nss-resolve talks to systemd-resolved over the varlink socket in
- *   /run/systemd/resolve, nscd over /run/nscd/socket: both directories get
- *   an empty tmpfs on top, so those sockets do not exist in the sandbox and
- *   glibc falls through to "dns", i.e. to the stub.
+ *   /run/systemd/resolve, nscd over /run/nscd/socket, and resolved also
+ *   answers over the system D-Bus: these directories get an empty tmpfs on
+ *   top, so the sockets do not exist in the sandbox and glibc falls through
+ *   to "dns", i.e. to the stub.
  * - /etc/resolv.conf may be a file, a symlink to a file (systemd-resolved,
  *   NetworkManager), a symlink into one of the directories just masked, a
  *   dangling symlink (containers), or missing. A file (or a symlink's
@@ -31,7 +32,13 @@
 #define RESOLV "/etc/resolv.conf"
 #define TMPFS_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-static const char *const masked_dirs[] = { "/run/systemd/resolve", "/run/nscd", "/var/run/nscd" };
+/* Resolver sockets, the system bus (systemd-resolved answers name lookups
+ * over D-Bus too) and Tor's control socket (an app that can reconfigure Tor
+ * is not confined by it). */
+static const char *const masked_dirs[] = {
+    "/run/systemd/resolve", "/run/nscd", "/var/run/nscd",
+    "/run/dbus", "/var/run/dbus", "/run/tor", "/var/run/tor",
+};
 static const char *const scratch_dirs[] = { "/tmp", "/mnt", "/media", "/var/tmp", "/run" };
 
 static const char resolv_text[] =
@@ -81,7 +88,7 @@ static int mask_dirs(char masked[][PATH_MAX], int *nmasked, char *err, size_t er
                      strerror(errno));
             return -1;
         }
-        log_info("resolver: hid %s (a path around the stub)", real);
+        log_info("sandbox: hid %s (a path around Tor)", real);
         snprintf(masked[(*nmasked)++], PATH_MAX, "%s", real);
     }
     return 0;

@@ -9,6 +9,9 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
 #include <linux/securebits.h>
 #include <stdint.h>
 #include <string.h>
@@ -54,6 +57,30 @@ int sandbox_drop_caps(void)
     return 0;
 }
 
+/* The command shares the caller's terminal (job control and Ctrl-C need
+ * it), and TIOCSTI would let it type commands into the caller's shell,
+ * which runs them outside the sandbox (bubblewrap's CVE-2017-5226);
+ * TIOCLINUX can do the same on a virtual console. Both are refused. */
+static int deny_tty_injection(void)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (ctx == NULL)
+        return -1;
+    int rc = 0;
+    const unsigned long reqs[] = { TIOCSTI, TIOCLINUX };
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]) && rc == 0; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, reqs[i]));
+    if (rc == 0)
+        rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc != 0) {
+        errno = -rc;
+        return -1;
+    }
+    return 0;
+}
+
 static void noop_handler(int sig)
 {
     (void)sig;
@@ -70,6 +97,18 @@ static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile)
         log_warn("cannot restore the command's open-file limit: %s", strerror(errno));
     if (sandbox_drop_caps() != 0) {
         log_error("cannot drop the sandbox's capabilities: %s; refusing to run the command",
+                  strerror(errno));
+        _exit(TG_EXIT_FAILURE);
+    }
+    if (deny_tty_injection() != 0) {
+        log_error("cannot install the sandbox's seccomp filter: %s; refusing to run the command",
+                  strerror(errno));
+        _exit(TG_EXIT_FAILURE);
+    }
+    /* Only stdin, stdout and stderr cross into the sandbox: any other fd the
+     * caller left open (a socket, a directory) would be a way around it. */
+    if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+        log_error("cannot close inherited file descriptors: %s; refusing to run the command",
                   strerror(errno));
         _exit(TG_EXIT_FAILURE);
     }

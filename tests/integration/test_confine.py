@@ -1,0 +1,101 @@
+"""What the sandboxed command can reach besides the network.
+
+- test_no_inherited_fds: an fd the caller left open (here a socket to a host
+  server) does not cross into the sandbox: only 0, 1 and 2 do.
+- test_tiocsti_refused / test_tiocsti_cannot_type_into_callers_shell: the
+  command cannot push keystrokes into the caller's terminal (which a shell
+  outside the sandbox would run).
+- test_system_bus_and_resolver_dirs_hidden: /run/dbus and
+  /run/systemd/resolve, when the host has them, are empty in the sandbox.
+"""
+import os
+import pty
+import select
+import shlex
+import socket
+import subprocess
+import time
+
+import pytest
+
+import tgutil
+
+PY = "/usr/bin/python3"
+
+
+def test_no_inherited_fds(run_torgate, servers):
+    host, port = servers.socks_addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)))
+    try:
+        os.set_inheritable(s.fileno(), True)
+        cp = run_torgate(["--", PY, "-c",
+                          "import os; print(sorted(int(f) for f in os.listdir('/proc/self/fd')))"],
+                         pass_fds=(s.fileno(),))
+    finally:
+        s.close()
+    assert cp.returncode == 0, tgutil.describe(cp)
+    fds = eval(cp.stdout.strip().splitlines()[-1])
+    # 0-2, plus the directory listdir itself has open.
+    assert fds[:3] == [0, 1, 2] and len(fds) == 4, fds
+
+
+def test_tiocsti_refused(run_torgate):
+    """Without the filter this ioctl on a non-tty fails with ENOTTY; with it,
+    EPERM before the tty check."""
+    code = ("import errno, fcntl, os, termios\n"
+            "fd = os.open('/dev/null', os.O_RDONLY)\n"
+            "try:\n"
+            "    fcntl.ioctl(fd, termios.TIOCSTI, b'x')\n"
+            "    print('allowed')\n"
+            "except OSError as e:\n"
+            "    print(errno.errorcode[e.errno])\n")
+    cp = run_torgate(["--", PY, "-c", code])
+    assert cp.returncode == 0, tgutil.describe(cp)
+    assert cp.stdout.strip() == "EPERM", cp.stdout
+
+
+def test_tiocsti_cannot_type_into_callers_shell(servers):
+    """A shell on a pty runs torgate; the sandboxed command tries to push a
+    line into that terminal; the shell must read nothing."""
+    inner = ("import fcntl, termios\n"
+             "try:\n"
+             "    [fcntl.ioctl(0, termios.TIOCSTI, c.encode()) for c in 'echo INJECTED\\n']\n"
+             "except OSError:\n"
+             "    pass\n")
+    argv = " ".join(shlex.quote(a) for a in tgutil.torgate_argv(["--", PY, "-c", inner],
+                                                                 servers.socks_addr))
+    script = "%s; read -t 3 line; echo \"OUTER:[$line]\"" % argv
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve("/bin/bash", ["bash", "-c", script], tgutil.torgate_env(None))
+    out = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif os.waitpid(pid, os.WNOHANG)[0] == pid:
+            break
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    text = out.decode("latin-1")
+    assert "OUTER:[" in text, text
+    assert "OUTER:[]" in text and "OUTER:[echo INJECTED]" not in text, \
+        "the sandbox typed into the caller's shell: %r" % text
+
+
+@pytest.mark.parametrize("path", ["/run/dbus", "/run/systemd/resolve"])
+def test_system_bus_and_resolver_dirs_hidden(run_torgate, path):
+    if not os.path.isdir(path) or not os.listdir(path):
+        pytest.skip("%s is absent or empty on this host" % path)
+    cp = run_torgate(["--", PY, "-c", "import os; print(len(os.listdir(%r)))" % path])
+    assert cp.returncode == 0, tgutil.describe(cp)
+    assert cp.stdout.strip() == "0", "%s is visible in the sandbox" % path
