@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -33,7 +34,7 @@ struct loop {
     pid_t child;
     int exit_code;
     int netstack_up;
-    uint64_t tun_tx_dropped, tun_tx_errors;
+    uint64_t tun_tx_dropped, tun_tx_errors, rx_dropped;
 };
 
 void loop_signals(sigset_t *set)
@@ -106,8 +107,15 @@ static void on_tun_readable(evutil_socket_t fd, short what, void *arg)
     for (int i = 0; i < TUN_READ_BATCH; i++) {
         void *data;
         void *rx = netstack_rx_alloc(cap, &data);
-        if (rx == NULL)
-            return;
+        if (rx == NULL) {
+            /* Out of memory: still take the packet off the queue (the fd
+             * would stay readable and spin), and drop it; TCP resends. */
+            static uint8_t scratch[0xffff];
+            if (read(fd, scratch, sizeof(scratch)) < 0)
+                return;
+            l->rx_dropped++;
+            continue;
+        }
         ssize_t n = read(fd, data, cap);
         if (n > 0) {
             netstack_rx_input(rx, (size_t)n);

@@ -36,6 +36,7 @@
 #define HANDSHAKE_TIMEOUT_S   120          /* Tor's own SocksTimeout is 2 min */
 #define SOCKS_READ_HIGH_WM    (256 * 1024)
 #define SOCKS_READ_MAX        (256 * 1024)
+#define SMALL_SEGMENT         1024
 
 enum {
     F_CONNECTED      = 1 << 0,   /* SOCKS CONNECT succeeded, conn exists */
@@ -389,8 +390,19 @@ static void relay_tcp_recv(void *stream, const void *data, size_t len, void *hol
         netstack_release(hold);
         return;
     }
-    if (evbuffer_add_reference(bufferevent_get_output(s->bev), data, len, release_hold, hold) != 0) {
+    /* Small segments are copied (the evbuffer packs them together) and their
+     * buffers released at once; large ones are handed over without a copy. */
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    int rc;
+    if (len < SMALL_SEGMENT) {
+        rc = evbuffer_add(out, data, len);
         netstack_release(hold);
+    } else {
+        rc = evbuffer_add_reference(out, data, len, release_hold, hold);
+        if (rc != 0)
+            netstack_release(hold);
+    }
+    if (rc != 0) {
         stream_close(s, CLOSE_ABORT);
         return;
     }

@@ -61,6 +61,7 @@ static struct {
     /* The pcb whose callback is running; whether the gateway let go of it
      * from inside that callback (no more calls for it), and whether it
      * aborted it (lwIP then needs ERR_ABRT back). */
+    struct pbuf *rx_spare;         /* an MTU-sized receive buffer kept for reuse */
     struct tcp_pcb *in_cb;
     int in_cb_detached;
     int in_cb_aborted;
@@ -393,16 +394,43 @@ void *netstack_rx_alloc(size_t cap, void **data)
 {
     if (cap > 0xffff)
         cap = 0xffff;
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)cap, PBUF_RAM);
-    if (p == NULL)
-        return NULL;
+    struct pbuf *p = ns.rx_spare;
+    if (p != NULL && p->tot_len >= cap) {
+        ns.rx_spare = NULL;
+    } else {
+        if (p != NULL) {
+            pbuf_free(p);
+            ns.rx_spare = NULL;
+        }
+        p = pbuf_alloc(PBUF_RAW, (u16_t)cap, PBUF_RAM);
+        if (p == NULL)
+            return NULL;
+    }
     *data = p->payload;
     return p;
 }
 
 void netstack_rx_free(void *rx)
 {
-    pbuf_free(rx);
+    if (ns.rx_spare == NULL)
+        ns.rx_spare = rx;
+    else
+        pbuf_free(rx);
+}
+
+/* A packet much smaller than its buffer gets a buffer of its own size:
+ * lwIP and the relay may hold a segment until Tor takes its bytes, and a
+ * stream of tiny segments must not pin an MTU-sized buffer each. */
+static struct pbuf *rx_right_size(struct pbuf *p, size_t len)
+{
+    if (len * 4 > p->tot_len)
+        return p;
+    struct pbuf *small = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    if (small == NULL)
+        return p;
+    memcpy(small->payload, p->payload, len);
+    netstack_rx_free(p);
+    return small;
 }
 
 void netstack_rx_input(void *rx, size_t len)
@@ -413,9 +441,10 @@ void netstack_rx_input(void *rx, size_t len)
     ns.stats.rx_packets++;
     if (len > p->tot_len) {
         ns.stats.rx_oversize++;
-        pbuf_free(p);
+        netstack_rx_free(p);
         return;
     }
+    p = rx_right_size(p, len);
     pbuf_realloc(p, (u16_t)len);
     if (packet_parse(p->payload, len, &pi) != PACKET_OK) {
         ns.stats.rx_malformed++;
@@ -728,6 +757,10 @@ void netstack_shutdown(void)
         tcp_abort(tcp_active_pcbs);
     }
     netstack_purge_time_wait();
+    if (ns.rx_spare != NULL) {
+        pbuf_free(ns.rx_spare);
+        ns.rx_spare = NULL;
+    }
     for (int i = 0; i < ns.nudp; i++)
         udp_remove(ns.udp[i].pcb);
     ns.nudp = 0;
