@@ -23,13 +23,18 @@
 /* Packets read per wakeup: enough to amortise the wakeup, few enough that
  * SOCKS sockets and timers are not starved. */
 #define TUN_READ_BATCH 64
+/* After the command exits, how long its last bytes may take to reach Tor
+ * (its kernel still sends what its closed sockets had queued). */
+#define DRAIN_MAX_MS   5000
+#define DRAIN_TICK_MS  50
 
 struct loop {
     const struct tg_config *cfg;
     struct event_base *base;
     struct relay *relay;
     struct dns_server *dns;
-    struct event *tun_ev, *timer_ev, *sig_ev;
+    struct event *tun_ev, *timer_ev, *sig_ev, *drain_ev;
+    int drain_ticks;
     int tun_fd, sig_fd;
     pid_t child;
     int exit_code;
@@ -147,6 +152,35 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     netstack_timers_run();
 }
 
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop *l = arg;
+    (void)fd;
+    (void)what;
+    size_t n = relay_uploads_pending(l->relay);
+    if (n == 0 || ++l->drain_ticks * DRAIN_TICK_MS >= DRAIN_MAX_MS) {
+        if (n > 0)
+            log_warn("%zu streams still had bytes from the command for Tor after %d s; cut",
+                     n, DRAIN_MAX_MS / 1000);
+        event_base_loopbreak(l->base);
+    }
+}
+
+/* The command is gone: let its streams hand their last bytes to Tor, then stop. */
+static void drain_and_stop(struct loop *l)
+{
+    struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
+    size_t n = relay_uploads_pending(l->relay);
+    if (n == 0) {
+        event_base_loopbreak(l->base);
+        return;
+    }
+    log_info("waiting for %zu streams to deliver what the command sent", n);
+    l->drain_ev = event_new(l->base, -1, EV_PERSIST, on_drain_tick, l);
+    if (l->drain_ev == NULL || event_add(l->drain_ev, &tick) != 0)
+        event_base_loopbreak(l->base);
+}
+
 static void on_signal(evutil_socket_t fd, short what, void *arg)
 {
     struct loop *l = arg;
@@ -162,7 +196,7 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
                 l->child = 0;
                 log_info("the command exited (status %d); closing %zu streams",
                          l->exit_code, relay_stream_count(l->relay));
-                event_base_loopbreak(l->base);
+                drain_and_stop(l);
             }
             continue;
         }
@@ -308,6 +342,8 @@ void loop_free(struct loop *l)
         event_free(l->timer_ev);
     if (l->sig_ev != NULL)
         event_free(l->sig_ev);
+    if (l->drain_ev != NULL)
+        event_free(l->drain_ev);
     if (l->base != NULL)
         event_base_free(l->base);
     if (l->sig_fd >= 0)

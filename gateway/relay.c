@@ -485,6 +485,15 @@ size_t relay_stream_count(const struct relay *r)
     return r->nstreams;
 }
 
+size_t relay_uploads_pending(const struct relay *r)
+{
+    size_t n = 0;
+    for (const struct relay_stream *s = r->streams; s != NULL; s = s->next)
+        if ((s->flags & F_CONNECTED) && !(s->flags & F_APP_FIN_SENT))
+            n++;
+    return n;
+}
+
 const struct relay_stats *relay_stats(const struct relay *r)
 {
     return &r->stats;

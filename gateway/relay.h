@@ -38,6 +38,8 @@ struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, st
 /* Ends every stream (RST to the app) and frees the relay. */
 void relay_free(struct relay *r);
 size_t relay_stream_count(const struct relay *r);
+/* Streams whose app side has not finished handing its bytes to Tor. */
+size_t relay_uploads_pending(const struct relay *r);
 const struct relay_stats *relay_stats(const struct relay *r);
 /* The SOCKS username this instance uses (tests and logs). */
 const char *relay_socks_user(const struct relay *r);
