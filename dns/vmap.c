@@ -77,15 +77,22 @@ static uint32_t addr_slot(const struct vmap *m, int family, const uint8_t *addr)
     return NO_SLOT;
 }
 
+/* The whole prefix is the pool, including the addresses no slot uses
+ * (x.x.x.0 and x.x.x.255): none of it may go to Tor as an address. */
 int vmap_in_pool(int family, const uint8_t *addr)
 {
-    struct vmap m;
-    memset(&m, 0, sizeof(m));
-    struct in_addr a4;
-    inet_pton(AF_INET, VMAP_V4_BASE, &a4);
-    m.v4_base = ntohl(a4.s_addr);
-    inet_pton(AF_INET6, VMAP_V6_BASE, m.v6_base);
-    return addr_slot(&m, family, addr) != NO_SLOT;
+    static uint8_t v4[4], v6[16];
+    static int ready;
+    if (!ready) {
+        inet_pton(AF_INET, VMAP_V4_BASE, v4);
+        inet_pton(AF_INET6, VMAP_V6_BASE, v6);
+        ready = 1;
+    }
+    if (family == 4)     /* /15: two whole octets and the top 7 bits of the third */
+        return addr[0] == v4[0] && addr[1] == v4[1] && (addr[2] & 0xfe) == v4[2];
+    if (family == 6)     /* /40: five whole octets */
+        return memcmp(addr, v6, 5) == 0;
+    return 0;
 }
 
 static void lru_unlink(struct vmap *m, uint32_t i)

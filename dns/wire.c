@@ -34,6 +34,33 @@ static int host_char(unsigned char c)
     return isalnum(c) || c == '-' || c == '_';
 }
 
+/* Every label byte of the name at off is a hostname character. c-ares
+ * hands back a C string, so a NUL inside a label would otherwise cut the
+ * name short instead of being refused. Runs after c-ares has checked the
+ * pointers, with its own hop limit all the same. */
+static int labels_are_host_chars(const uint8_t *buf, size_t len, size_t off)
+{
+    for (int hops = 0; off < len && hops < 128;) {
+        uint8_t l = buf[off];
+        if ((l & 0xc0) == 0xc0) {
+            if (off + 1 >= len)
+                return 0;
+            off = ((size_t)(l & 0x3f) << 8) | buf[off + 1];
+            hops++;
+            continue;
+        }
+        if (l == 0)
+            return 1;
+        if (l > 63 || off + 1 + l > len)
+            return 0;
+        for (size_t i = off + 1; i <= off + l; i++)
+            if (!host_char(buf[i]))
+                return 0;
+        off += 1u + l;
+    }
+    return 0;
+}
+
 /* Expands the name at buf[off] into text (at most DNS_MAX_NAME_TEXT chars).
  * Returns the octets it occupies at off, or -1. */
 static long read_name(const uint8_t *buf, size_t len, size_t off, char *text)
@@ -42,6 +69,8 @@ static long read_name(const uint8_t *buf, size_t len, size_t off, char *text)
     long enclen = 0;
 
     if (off >= len || len > 65535)
+        return -1;
+    if (!labels_are_host_chars(buf, len, off))
         return -1;
     if (ares_expand_name(buf + off, buf, (int)len, &s, &enclen) != ARES_SUCCESS)
         return -1;

@@ -209,12 +209,21 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
     }
     cfg->log_level = quiet ? LOG_ERROR : verbose == 0 ? LOG_WARN : verbose == 1 ? LOG_INFO : LOG_DEBUG;
 
-    if (socks == NULL && env_socks != NULL && *env_socks != '\0')
+    int from_env = 0;
+    if (socks == NULL && env_socks != NULL && *env_socks != '\0') {
         socks = env_socks;
+        from_env = 1;
+    }
     if (socks == NULL)
         socks = TG_DEFAULT_SOCKS;
-    if (cli_parse_hostport(socks, cfg, err, errlen) != 0)
+    if (cli_parse_hostport(socks, cfg, err, errlen) != 0) {
+        if (from_env) {
+            char inner[256];
+            snprintf(inner, sizeof(inner), "%s", err);
+            snprintf(err, errlen, "TORGATE_SOCKS: %s", inner);
+        }
         return CLI_ERROR;
+    }
 
     if (optind < argc)
         cfg->cmd = &argv[optind];

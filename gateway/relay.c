@@ -27,10 +27,12 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #define HANDSHAKE_TIMEOUT_S   120          /* Tor's own SocksTimeout is 2 min */
@@ -75,9 +77,27 @@ struct relay {
     struct relay_stream *streams;
     size_t nstreams;
     struct relay_stats stats;
+    time_t warned_unreachable, warned_nofd, warned_malformed;
 };
 
 /* ---- life cycle ------------------------------------------------------ */
+
+/* A failure that refuses every new stream (Tor gone, no file descriptors)
+ * must reach the user, but once per burst, not once per connection. */
+static void warn_limited(time_t *last, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn_limited(time_t *last, const char *fmt, ...)
+{
+    char msg[512];
+    time_t now = time(NULL);
+    if (now - *last < 10)
+        return;
+    *last = now;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_warn("%s", msg);
+}
 
 static void stream_close(struct relay_stream *s, enum close_how how)
 {
@@ -214,8 +234,9 @@ static void handshake_failed(struct relay_stream *s)
         break;
     default:
         st->socks_malformed++;
-        log_debug("stream %s: %s from %s", s->name, socks5_err_str(s->socks.err),
-                  s->relay->cfg->socks_name);
+        warn_limited(&s->relay->warned_malformed, "%s sent a reply that is not SOCKS5 (%s); "
+                     "is --socks Tor's SocksPort?", s->relay->cfg->socks_name,
+                     socks5_err_str(s->socks.err));
         break;
     }
     stream_close(s, CLOSE_REFUSE);
@@ -275,8 +296,9 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
             log_debug("stream %s: the SOCKS port closed during the handshake", s->name);
         } else {
             st->socks_unreachable++;
-            log_debug("stream %s: cannot reach the SOCKS port %s: %s", s->name,
-                      s->relay->cfg->socks_name, strerror(EVUTIL_SOCKET_ERROR()));
+            warn_limited(&s->relay->warned_unreachable, "cannot reach Tor at %s (%s): new "
+                         "connections are refused until it is back; start Tor",
+                         s->relay->cfg->socks_name, strerror(EVUTIL_SOCKET_ERROR()));
         }
         stream_close(s, CLOSE_REFUSE);
         return;
@@ -362,8 +384,9 @@ void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_f
     if (bufferevent_enable(s->bev, EV_READ | EV_WRITE) != 0 ||
         bufferevent_socket_connect(s->bev, (const struct sockaddr *)&r->cfg->socks_addr,
                                    (int)r->cfg->socks_addrlen) != 0) {
-        log_debug("stream %s: cannot open a socket to %s: %s", s->name, r->cfg->socks_name,
-                  strerror(errno));
+        warn_limited(&r->warned_nofd, "cannot open a connection to Tor at %s for %s: %s%s",
+                     r->cfg->socks_name, s->name, strerror(errno),
+                     errno == EMFILE || errno == ENFILE ? "; raise the open-file limit (ulimit -n)" : "");
         goto fail;
     }
     s->next = r->streams;
