@@ -88,8 +88,8 @@ int vmap_in_pool(int family, const uint8_t *addr)
         inet_pton(AF_INET6, VMAP_V6_BASE, v6);
         ready = 1;
     }
-    if (family == 4)     /* /15: two whole octets and the top 7 bits of the third */
-        return addr[0] == v4[0] && addr[1] == v4[1] && (addr[2] & 0xfe) == v4[2];
+    if (family == 4)     /* /15: the first octet and the top 7 bits of the second */
+        return addr[0] == v4[0] && (addr[1] & 0xfe) == v4[1];
     if (family == 6)     /* /40: five whole octets */
         return memcmp(addr, v6, 5) == 0;
     return 0;

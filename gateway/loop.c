@@ -37,6 +37,7 @@ struct loop {
     int drain_ticks;
     int tun_fd, sig_fd;
     pid_t child;
+    int cookie, forward_tty_signals;
     int exit_code;
     int netstack_up;
     uint64_t tun_tx_dropped, tun_tx_errors, rx_dropped;
@@ -208,15 +209,18 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
             }
             continue;
         }
-        /* The terminal already sent its own signals to CMD's process group. */
-        if (si.ssi_code != SI_KERNEL && l->child > 0)
-            (void)kill(l->child, sig);
+        /* A terminal's signals reach CMD directly when it shares our
+         * foreground process group; otherwise they are ours to pass on. */
+        if (l->child > 0 && (si.ssi_code != SI_KERNEL || l->forward_tty_signals)) {
+            union sigval v = { .sival_int = l->cookie };
+            (void)sigqueue(l->child, sig, v);
+        }
     }
 }
 
 /* ---- life cycle ------------------------------------------------------ */
 
-struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child)
+struct loop *loop_new(const struct tg_config *cfg, int tun_fd, const struct sandbox *sb)
 {
     struct loop *l = calloc(1, sizeof(*l));
     if (l == NULL) {
@@ -226,7 +230,11 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child)
     l->cfg = cfg;
     l->tun_fd = tun_fd;
     l->sig_fd = -1;
-    l->child = child;
+    l->child = sb != NULL ? sb->pid : -1;
+    if (sb != NULL) {
+        l->cookie = sb->cookie;
+        l->forward_tty_signals = sb->own_pgrp;
+    }
     l->exit_code = TG_EXIT_FAILURE;
 
     int fl = fcntl(tun_fd, F_GETFL);

@@ -8,10 +8,13 @@
 
 struct loop;
 
-/* child: the sandbox's init, whose exit ends the loop; -1 in --tun-fd mode,
- * where SIGINT/SIGTERM/SIGHUP or the TUN going away end it. The signals in
- * loop_signals() must already be blocked. NULL on failure (logged). */
-struct loop *loop_new(const struct tg_config *cfg, int tun_fd, pid_t child);
+struct sandbox;
+
+/* sb: the sandbox, whose exit ends the loop and to which signals are
+ * forwarded; NULL in --tun-fd mode, where SIGINT/SIGTERM/SIGHUP or the TUN
+ * going away end it. The signals in loop_signals() must already be
+ * blocked. NULL on failure (logged). */
+struct loop *loop_new(const struct tg_config *cfg, int tun_fd, const struct sandbox *sb);
 /* Runs until the end; returns torgate's exit code. */
 int loop_run(struct loop *l);
 void loop_free(struct loop *l);

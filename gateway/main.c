@@ -73,7 +73,7 @@ static int run_tun_fd(const struct tg_config *cfg)
 {
     if (check_tun_fd(cfg->tun_fd) != 0)
         return TG_EXIT_FAILURE;
-    struct loop *l = loop_new(cfg, cfg->tun_fd, -1);
+    struct loop *l = loop_new(cfg, cfg->tun_fd, NULL);
     if (l == NULL)
         return TG_EXIT_FAILURE;
     int code = loop_run(l);
@@ -86,7 +86,7 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     struct sandbox sb;
     if (sandbox_start(cfg, app_nofile, &sb) != 0)
         return TG_EXIT_FAILURE;
-    struct loop *l = loop_new(cfg, sb.tun_fd, sb.pid);
+    struct loop *l = loop_new(cfg, sb.tun_fd, &sb);
     if (l == NULL) {
         sandbox_abort(&sb);
         close(sb.tun_fd);

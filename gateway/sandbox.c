@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,7 +87,7 @@ static int setup_mounts(char *err, size_t errlen)
 }
 
 static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofile, int ctl,
-                      uid_t uid, gid_t gid)
+                      uid_t uid, gid_t gid, const struct sandbox *sb)
 {
     char err[512];
     int tun = -1;
@@ -117,7 +119,9 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     if (n != 1 || tag != TAG_GO)
         _exit(TG_EXIT_FAILURE);     /* the gateway gave up: run nothing */
     close(ctl);
-    return sandbox_init_run(cfg->cmd, app_nofile);
+    if (sb->own_pgrp && setpgid(0, 0) != 0)
+        log_debug("sandbox: cannot start a process group: %s", strerror(errno));
+    return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie);
 
 fail:
     log_error("%s", err);
@@ -140,6 +144,16 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, 
     }
     uid_t uid = geteuid();
     gid_t gid = getegid();
+    if (getrandom(&sb->cookie, sizeof(sb->cookie), 0) != (ssize_t)sizeof(sb->cookie))
+        sb->cookie = (int)getpid() ^ (int)time(NULL);
+    /* With a controlling terminal CMD must stay in the foreground process
+     * group (job control, Ctrl-C, reading the terminal). Without one, a
+     * group of its own keeps a group kill of torgate from reaching CMD
+     * twice. */
+    int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    sb->own_pgrp = tty < 0;
+    if (tty >= 0)
+        close(tty);
     long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |
                  CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
     pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
@@ -157,7 +171,7 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, 
     }
     if (pid == 0) {
         close(sv[0]);
-        _exit(child_main(cfg, app_nofile, sv[1], uid, gid));
+        _exit(child_main(cfg, app_nofile, sv[1], uid, gid, sb));
     }
     close(sv[1]);
     sb->pid = pid;

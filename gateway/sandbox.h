@@ -13,6 +13,9 @@ struct sandbox {
     pid_t pid;      /* the sandbox's init (PID 1 inside), seen from here */
     int ctl;        /* socketpair to it; closing it before release aborts */
     int tun_fd;     /* received from the sandbox */
+    int cookie;     /* marks the signals the gateway forwards (sigqueue) */
+    int own_pgrp;   /* no terminal: the sandbox has its own process group,
+                       so only the gateway's forwarding reaches CMD */
 };
 
 /* Signals the gateway forwards to CMD. */
@@ -34,7 +37,7 @@ int sandbox_exit_code(int wstatus);
 
 /* Inside the sandbox (sandbox_init.c): run CMD as PID 1's only child,
  * forward signals, reap orphans; returns CMD's exit code for PID 1. */
-int sandbox_init_run(char **cmd, const struct rlimit *app_nofile);
+int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie);
 
 /* Drops every capability of the calling process, for good. 0 or -1. */
 int sandbox_drop_caps(void);

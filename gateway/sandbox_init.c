@@ -118,7 +118,7 @@ static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile)
     _exit(e == ENOENT || e == ENOTDIR ? TG_EXIT_NOTFOUND : TG_EXIT_NOEXEC);
 }
 
-int sandbox_init_run(char **cmd, const struct rlimit *app_nofile)
+int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie)
 {
     sigset_t set;
     sandbox_forwarded_signals(&set);
@@ -157,9 +157,9 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile)
                     return sandbox_exit_code(st);
             continue;
         }
-        /* A terminal's signal already reached CMD, which shares the
-         * foreground process group; forward only what was sent to us. */
-        if (si.si_code != SI_KERNEL)
+        /* Only what the gateway forwards: a terminal's signals and group
+         * kills reach CMD directly already. */
+        if (si.si_code == SI_QUEUE && si.si_value.sival_int == cookie)
             (void)kill(child, sig);
     }
 }

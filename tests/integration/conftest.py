@@ -64,11 +64,24 @@ class Servers:
     pass
 
 
+# What the SOCKS server's RESOLVE / RESOLVE_PTR answer (Tor's extensions,
+# for torgate's --dns resolve mode): the first address is the one RESOLVE
+# returns; every address maps back to its name for RESOLVE_PTR.
+SOCKS_RESOLVE = {
+    "web.example": ["203.0.113.80", "2001:db8::80"],
+    "v6only.example": ["2001:db8::86"],
+}
+# What the DNS responder behind the SOCKS server's port 53 answers.
+RESPONDER_A, RESPONDER_AAAA = "203.0.113.53", "2001:db8::53"
+
+
 @pytest.fixture(scope="session")
 def servers(session_dir):
-    """The HTTP, echo, half-close and SOCKS5 servers for the whole session.
-    The SOCKS server sends port 80 to HTTP, 7 to half-close, 9 to echo and
-    any other port to HTTP."""
+    """The HTTP, echo, half-close, DNS responder and SOCKS5 servers for the
+    whole session. The SOCKS server sends port 80 to HTTP, 7 to half-close,
+    9 to echo, 53 to the DNS responder (TCP; it answers every A with
+    RESPONDER_A and logs the query to s.responder_log_path) and any other
+    port to HTTP; it answers RESOLVE / RESOLVE_PTR from SOCKS_RESOLVE."""
     s = Servers()
     started = []
     try:
@@ -78,6 +91,10 @@ def servers(session_dir):
         started.append(s.echo)
         s.halfclose = tgutil.ServerProc("halfclose", [], session_dir, workers=2)
         started.append(s.halfclose)
+        s.responder_log_path = os.path.join(session_dir, "dns-responder.log")
+        s.responder = tgutil.dns_server(session_dir, s.responder_log_path,
+                                        a=RESPONDER_A, aaaa=RESPONDER_AAAA)
+        started.append(s.responder)
         s.socks_log_path = os.path.join(session_dir, "socks.log")
         s.socks = tgutil.ServerProc("socks", socks_args(s, s.socks_log_path), session_dir,
                                     workers=8)
@@ -95,7 +112,9 @@ def socks_args(s, log):
             "--map", "80=" + hp,
             "--map", "7=127.0.0.1:%d" % s.halfclose.port,
             "--map", "9=127.0.0.1:%d" % s.echo.port,
-            "--default", hp]
+            "--map", "53=127.0.0.1:%d" % s.responder.port,
+            "--default", hp] + \
+        ["--resolve=%s=%s" % (n, ",".join(a)) for n, a in sorted(SOCKS_RESOLVE.items())]
 
 
 @pytest.fixture

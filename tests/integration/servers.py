@@ -6,6 +6,7 @@ Run one server per process:
     python3 servers.py socks --port 0 --workers 8 --log FILE \
         --map 80=127.0.0.1:HP --map 7=127.0.0.1:HCP --map 9=127.0.0.1:EP \
         --default 127.0.0.1:HP
+        [--resolve web.example=203.0.113.80,2001:db8::80] [--resolve-file F.json]
     python3 servers.py http --port 0 --workers 4
     python3 servers.py echo --port 0 --workers 4
     python3 servers.py halfclose --port 0 --workers 2
@@ -15,6 +16,15 @@ each listen on that port with SO_REUSEPORT and run their own asyncio loop,
 and prints "ready PORT" on stdout (and writes it to --ready-file when given)
 once every worker listens. SIGTERM/SIGINT stop the whole server; the test
 fixtures start it in its own process group and kill the group.
+
+The SOCKS server also answers Tor's RESOLVE (command 0xF0: a name, ATYP 3,
+is answered with REP 0 and its first address, ATYP 1 or 4, in BND.ADDR; an
+address is answered with itself) and RESOLVE_PTR (0xF1: an address, ATYP 1
+or 4, is answered with ATYP 3 and the first name that lists it) from the
+table of --resolve NAME=ADDR[,ADDR...] and --resolve-file (a JSON object
+{name: [addresses]}); names are matched case-insensitively without the
+trailing dot; a name or address not in the table gets REP 4 (host
+unreachable). They are logged like CONNECTs ("cmd": 240 or 241).
 
 The module also defines pattern(n), the deterministic content GET /bytes/N
 serves, for the tests to compute expected digests.
@@ -105,6 +115,15 @@ GARBAGE_REPLY = b"HTTP/1.0 400 Bad\r\n\r\n"
 TRUNCATED_REPLY = b"\x05\x00\x00"
 
 
+CMD_CONNECT, CMD_RESOLVE, CMD_RESOLVE_PTR = 0x01, 0xF0, 0xF1
+REP_HOST_UNREACHABLE, REP_CMD_UNSUPPORTED, REP_ATYP_UNSUPPORTED = 4, 7, 8
+
+
+def socks_reply_name(rep, name, port=0):
+    b = name.encode("latin-1")
+    return bytes([5, rep, 0, 3, len(b)]) + b + struct.pack(">H", port)
+
+
 def socks_reply(rep, addr=("0.0.0.0", 0)):
     host, port = addr[0], addr[1]
     ip = ipaddress.ip_address(host)
@@ -122,6 +141,7 @@ class SocksServer:
         self.default = parse_hostport(args.default) if args.default else None
         self.log_fd = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) \
             if args.log else None
+        self.names, self.ptrs = load_resolve_table(args.resolve or [], args.resolve_file)
 
     def log(self, rec):
         if self.log_fd is None:
@@ -186,8 +206,12 @@ class SocksServer:
         self.log({"method": method, "user": user, "pass": passwd, "cmd": cmd,
                   "rsv": rsv, "atyp": atyp, "host": host, "port": port,
                   "pid": os.getpid()})
-        if cmd != 1:
-            writer.write(socks_reply(7))
+        if cmd in (CMD_RESOLVE, CMD_RESOLVE_PTR):
+            writer.write(self.resolve_reply(cmd, atyp, host))
+            await writer.drain()
+            return
+        if cmd != CMD_CONNECT:
+            writer.write(socks_reply(REP_CMD_UNSUPPORTED))
             await writer.drain()
             return
         if 60001 <= port <= 60255:
@@ -223,6 +247,41 @@ class SocksServer:
             await splice(reader, writer, ureader, uwriter)
         finally:
             await close_writer(uwriter)
+
+
+    def resolve_reply(self, cmd, atyp, host):
+        """Tor's answer to RESOLVE / RESOLVE_PTR, from the table."""
+        if cmd == CMD_RESOLVE:
+            if atyp != 3:
+                return socks_reply(0, (host, 0))
+            addrs = self.names.get(norm_name(host))
+            return socks_reply(0, (addrs[0], 0)) if addrs else socks_reply(REP_HOST_UNREACHABLE)
+        if atyp == 3:
+            return socks_reply(REP_ATYP_UNSUPPORTED)
+        name = self.ptrs.get(ipaddress.ip_address(host))
+        return socks_reply_name(0, name) if name else socks_reply(REP_HOST_UNREACHABLE)
+
+
+def norm_name(name):
+    return name.rstrip(".").lower()
+
+
+def load_resolve_table(specs, path):
+    """({name: [address, ...]}, {ip_address: name}) from --resolve
+    NAME=ADDR[,ADDR...] options and a JSON file {name: [addresses]}."""
+    table = {}
+    if path:
+        with open(path) as f:
+            for name, addrs in json.load(f).items():
+                table[norm_name(name)] = [str(ipaddress.ip_address(a)) for a in addrs]
+    for spec in specs:
+        name, _, addrs = spec.partition("=")
+        table[norm_name(name)] = [str(ipaddress.ip_address(a)) for a in addrs.split(",") if a]
+    ptrs = {}
+    for name, addrs in table.items():
+        for a in addrs:
+            ptrs.setdefault(ipaddress.ip_address(a), name)
+    return table, ptrs
 
 
 async def splice(r1, w1, r2, w2):
@@ -433,11 +492,15 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--ready-file")
-    ap.add_argument("--log", help="socks: JSON line per CONNECT request")
+    ap.add_argument("--log", help="socks: JSON line per request (CONNECT, RESOLVE, RESOLVE_PTR)")
     ap.add_argument("--map", action="append", metavar="PORT=HOST:PORT",
                     help="socks: where CONNECTs to PORT go")
     ap.add_argument("--default", metavar="HOST:PORT",
                     help="socks: where other CONNECTs go")
+    ap.add_argument("--resolve", action="append", metavar="NAME=ADDR[,ADDR...]",
+                    help="socks: what RESOLVE / RESOLVE_PTR answer for NAME")
+    ap.add_argument("--resolve-file", metavar="JSON",
+                    help="socks: more of the table, as {name: [addresses]}")
     args = ap.parse_args(argv)
     raise_nofile()
 

@@ -12,6 +12,7 @@ import os
 import pty
 import select
 import shlex
+import signal
 import socket
 import subprocess
 import time
@@ -99,3 +100,29 @@ def test_system_bus_and_resolver_dirs_hidden(run_torgate, path):
     cp = run_torgate(["--", PY, "-c", "import os; print(len(os.listdir(%r)))" % path])
     assert cp.returncode == 0, tgutil.describe(cp)
     assert cp.stdout.strip() == "0", "%s is visible in the sandbox" % path
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["direct", "process-group"])
+def test_sigterm_delivered_once(popen_torgate, user_tmp, group):
+    """SIGTERM to torgate, or to its whole process group (what timeout(1)
+    and service managers do), reaches the command exactly once: neither the
+    sandbox's PID 1 nor a shared process group may add copies. (torgate runs
+    without a controlling terminal here, as under a service manager.)"""
+    ready = os.path.join(user_tmp, "ready-%s" % group)
+    code = ("import os, signal, sys, time\n"
+            "n = [0]\n"
+            "def h(s, f): n[0] += 1\n"
+            "signal.signal(signal.SIGTERM, h)\n"
+            "open(sys.argv[1], 'w').close()\n"
+            "while n[0] == 0: time.sleep(0.01)\n"
+            "time.sleep(0.5)\n"
+            "print(n[0])\n")
+    p = popen_torgate(["--", PY, "-c", code, ready])
+    tgutil.wait_for_path(ready, 30, proc=p, what="the command's ready file")
+    if group:
+        os.killpg(os.getpgid(p.pid), signal.SIGTERM)
+    else:
+        p.send_signal(signal.SIGTERM)
+    out, err = tgutil.communicate(p, 30)
+    assert p.returncode == 0, err
+    assert out.strip().splitlines()[-1] == "1", "SIGTERM arrived %s times" % out.strip()

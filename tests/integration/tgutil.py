@@ -16,6 +16,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 CLIENTS = os.path.join(HERE, "clients")
 SERVERS = os.path.join(HERE, "servers.py")
 TUNFD_HELPER = os.path.join(HERE, "tunfd_helper.py")
+DNSSERVER = os.path.join(HERE, "dnsserver.py")
 # The interpreter the clients run with inside torgate (an absolute path: the
 # sandbox gets the caller's PATH, but nothing should depend on it).
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -253,16 +254,18 @@ def process_cmdlines():
 # ---------------------------------------------------------------- test servers
 
 class ServerProc:
-    """One servers.py process group, started on a free port."""
+    """One servers.py process group, started on a free port; or, with argv,
+    any server program that prints "ready PORT" when it is (dnsserver.py)."""
 
-    def __init__(self, kind, args, logdir, workers=4, timeout=60):
+    def __init__(self, kind, args, logdir, workers=4, timeout=60, argv=None):
         self.kind = kind
         self.errlog = os.path.join(logdir, "%s-%d.stderr" % (kind, id(self)))
+        if argv is None:
+            argv = [sys.executable, "-B", SERVERS, kind, "--port", "0",
+                    "--workers", str(workers)] + [str(a) for a in args]
         with open(self.errlog, "wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-B", SERVERS, kind, "--port", "0", "--workers", str(workers)]
-                + [str(a) for a in args],
-                stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+                argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         self.port = self._wait_ready(timeout)
 
@@ -333,6 +336,27 @@ def _group_alive(pgid):
         if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
             return True
     return False
+
+
+def dns_server(logdir, log, host="127.0.0.1", port=0, a=None, aaaa=None, timeout=30):
+    """Starts dnsserver.py (UDP+TCP) on host:port; returns its ServerProc.
+    Raises RuntimeError if it cannot bind."""
+    argv = [sys.executable, "-B", DNSSERVER, "--host", host, "--port", str(port), "--log", log]
+    if a:
+        argv += ["--a", a]
+    if aaaa:
+        argv += ["--aaaa", aaaa]
+    return ServerProc("dns", [], logdir, timeout=timeout, argv=argv)
+
+
+def read_json_lines(path):
+    """The whole lines of a JSON-lines log (none if it does not exist)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        data = f.read()
+    data = data[:data.rfind(b"\n") + 1]
+    return [json.loads(ln) for ln in data.decode().splitlines() if ln.strip()]
 
 
 class SocksLog:
