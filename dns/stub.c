@@ -77,7 +77,7 @@ static int is_localhost(const char *name)
 /* Names that must never be sent to Tor: mDNS, reserved and reverse names. */
 static int is_unresolvable(const char *name)
 {
-    return name[0] == '\0' || strcmp(name, "local") == 0 || ends_with(name, ".local") ||
+    return strcmp(name, "local") == 0 || ends_with(name, ".local") ||
            strcmp(name, "invalid") == 0 || ends_with(name, ".invalid") ||
            strcmp(name, "arpa") == 0 || ends_with(name, ".arpa");
 }
@@ -208,16 +208,24 @@ size_t dns_stub_answer(struct dns_stub *st, const uint8_t *query, size_t len, in
     struct dns_query q;
     st->stats.queries++;
 
-    switch (dns_parse_query(query, len, &q)) {
+    enum dns_parse_result r = dns_parse_query(query, len, &q);
+    switch (r) {
     case DNS_PARSE_DROP:
         st->stats.dropped++;
         return 0;
     case DNS_PARSE_FORMERR:
-        st->stats.formerr++;
-        return dns_build_response(&q, 0, DNS_R_FORMERR, NULL, 0, DNS_UDP_MIN, out, outcap);
-    case DNS_PARSE_NOTIMP:
-        st->stats.notimp++;
-        return dns_build_response(&q, 0, DNS_R_NOTIMP, NULL, 0, DNS_UDP_MIN, out, outcap);
+    case DNS_PARSE_NOTIMP: {
+        int formerr = r == DNS_PARSE_FORMERR;
+        if (formerr)
+            st->stats.formerr++;
+        else
+            st->stats.notimp++;
+        size_t n = dns_build_response(&q, 0, formerr ? DNS_R_FORMERR : DNS_R_NOTIMP, NULL, 0,
+                                      DNS_UDP_MIN, out, outcap);
+        if (n > 0)
+            st->stats.answered++;
+        return n;
+    }
     case DNS_PARSE_OK:
         break;
     }
@@ -231,6 +239,8 @@ size_t dns_stub_answer(struct dns_stub *st, const uint8_t *query, size_t len, in
     if (dns_is_onion(q.name) && !dns_onion_valid(q.name))
         return reply(st, &q, DNS_R_NXDOMAIN, NULL, 0, limit, out, outcap);
 
+    if (q.name[0] == '\0')        /* the root exists, and has no address */
+        return reply(st, &q, DNS_R_NOERROR, NULL, 0, limit, out, outcap);
     switch (q.qtype) {
     case DNS_T_A:
     case DNS_T_AAAA:

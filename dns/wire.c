@@ -36,8 +36,8 @@ static int host_char(unsigned char c)
 
 /* Every label byte of the name at off is a hostname character. c-ares
  * hands back a C string, so a NUL inside a label would otherwise cut the
- * name short instead of being refused. Runs after c-ares has checked the
- * pointers, with its own hop limit all the same. */
+ * name short instead of being refused. Runs before c-ares expands the name,
+ * so it bounds its own walk (pointer hops) rather than trusting c-ares's. */
 static int labels_are_host_chars(const uint8_t *buf, size_t len, size_t off)
 {
     for (int hops = 0; off < len && hops < 128;) {
@@ -248,7 +248,9 @@ static size_t build(const struct dns_query *q, int with_question, int rcode,
         out[n] = 0;                                   /* root */
         wr16(out + n + 1, DNS_T_OPT);
         wr16(out + n + 3, DNS_EDNS_UDP_SIZE);
-        wr32(out + n + 5, (uint32_t)(rcode >> 4) << 24); /* extended rcode, version 0, no DO */
+        /* extended rcode, version 0; DO is copied back (RFC 3225 3) even
+         * though no DNSSEC records are ever sent */
+        wr32(out + n + 5, ((uint32_t)(rcode >> 4) << 24) | (q->edns_do ? 0x8000u : 0));
         wr16(out + n + 9, 0);
         n += 11;
     }
