@@ -15,6 +15,7 @@
  * "connection refused", not a connection that opens and then breaks. */
 #define _GNU_SOURCE
 #include "netstack.h"
+#include "netstack_internal.h"
 #include "packet.h"
 
 #include <stdlib.h>
@@ -29,11 +30,9 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
-#include "lwip/udp.h"
 #include "lwip/priv/tcp_priv.h"
 
 #define PENDING_BUCKETS 4096
-#define UDP_LISTENERS   4
 
 struct ns_pending {
     struct ns_pending *next;       /* hash chain */
@@ -41,12 +40,6 @@ struct ns_pending {
     struct pbuf *syn;
 };
 
-struct udp_listener {
-    struct udp_pcb *pcb;
-    struct ns_flow local;          /* dst and dport are the service's */
-    ns_udp_recv_fn fn;
-    void *ctx;
-};
 
 static struct {
     const struct netstack_callbacks *cb;
@@ -55,8 +48,6 @@ static struct {
     struct tcp_pcb *listener;
     struct ns_pending *pending[PENDING_BUCKETS];
     struct ns_pending *opening;    /* the held SYN whose tcp_open is running */
-    struct udp_listener udp[UDP_LISTENERS];
-    int nudp;
     struct netstack_stats stats;
     /* The pcb whose callback is running; whether the gateway let go of it
      * from inside that callback (no more calls for it), and whether it
@@ -210,7 +201,7 @@ static void pending_free(struct ns_pending *pend)
     free(pend);
 }
 
-static void flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *dst)
+void netstack_flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *dst)
 {
     if (f->family == 4) {
         uint32_t a, b;
@@ -233,7 +224,7 @@ static int pcb_matches(const struct tcp_pcb *pcb, const struct ns_flow *f)
     if (pcb->remote_port != f->sport || pcb->local_port != f->dport)
         return 0;
     ip_addr_t src, dst;
-    flow_to_lwip(f, &src, &dst);
+    netstack_flow_to_lwip(f, &src, &dst);
     return ip_addr_cmp(&pcb->remote_ip, &src) && ip_addr_cmp(&pcb->local_ip, &dst);
 }
 
@@ -296,96 +287,6 @@ static int syn_hold(struct pbuf *p, const struct packet_info *pi)
     if (stream == NULL)
         netstack_pending_refuse(pend);
     return 1;
-}
-
-/* ---- UDP services ---------------------------------------------------- */
-
-static int udp_is_served(const struct packet_info *pi)
-{
-    size_t alen = pi->family == 4 ? 4 : 16;
-    for (int i = 0; i < ns.nudp; i++) {
-        const struct ns_flow *l = &ns.udp[i].local;
-        if (l->family == pi->family && l->dport == pi->dport && memcmp(l->dst, pi->dst, alen) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static void flow_from_lwip(struct ns_flow *f, const ip_addr_t *src, u16_t sport,
-                           const ip_addr_t *dst, u16_t dport)
-{
-    memset(f, 0, sizeof(*f));
-    if (IP_IS_V6(src)) {
-        f->family = 6;
-        memcpy(f->src, ip_2_ip6(src)->addr, 16);
-        memcpy(f->dst, ip_2_ip6(dst)->addr, 16);
-    } else {
-        f->family = 4;
-        memcpy(f->src, &ip_2_ip4(src)->addr, 4);
-        memcpy(f->dst, &ip_2_ip4(dst)->addr, 4);
-    }
-    f->sport = sport;
-    f->dport = dport;
-}
-
-static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
-{
-    static uint8_t buf[0xffff];
-    struct udp_listener *l = arg;
-    struct ns_flow f;
-
-    flow_from_lwip(&f, addr, port, ip_current_dest_addr(), pcb->local_port);
-    u16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
-    pbuf_free(p);
-    l->fn(l->ctx, &f, buf, n);
-}
-
-int netstack_udp_listen(int family, const uint8_t *addr, uint16_t port, ns_udp_recv_fn fn, void *ctx)
-{
-    if (ns.nudp == UDP_LISTENERS)
-        return -1;
-    struct udp_listener *l = &ns.udp[ns.nudp];
-    memset(l, 0, sizeof(*l));
-    l->local.family = (uint8_t)family;
-    memcpy(l->local.dst, addr, family == 4 ? 4 : 16);
-    l->local.dport = port;
-    ip_addr_t local, unused;
-    flow_to_lwip(&l->local, &unused, &local);
-    l->pcb = udp_new_ip_type(family == 4 ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
-    if (l->pcb == NULL)
-        return -1;
-    if (udp_bind(l->pcb, &local, port) != ERR_OK) {
-        udp_remove(l->pcb);
-        return -1;
-    }
-    l->fn = fn;
-    l->ctx = ctx;
-    udp_recv(l->pcb, on_udp, l);
-    ns.nudp++;
-    return 0;
-}
-
-int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
-{
-    size_t alen = flow->family == 4 ? 4 : 16;
-    if (len > 0xffff - 48)
-        return -1;
-    for (int i = 0; i < ns.nudp; i++) {
-        struct udp_listener *l = &ns.udp[i];
-        if (l->local.family != flow->family || l->local.dport != flow->dport ||
-            memcmp(l->local.dst, flow->dst, alen) != 0)
-            continue;
-        ip_addr_t to, unused;
-        flow_to_lwip(flow, &to, &unused);
-        struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
-        if (p == NULL)
-            return -1;
-        memcpy(p->payload, data, len);
-        err_t e = udp_sendto(l->pcb, p, &to, flow->sport);
-        pbuf_free(p);
-        return e == ERR_OK ? 0 : -1;
-    }
-    return -1;
 }
 
 /* ---- receive path ---------------------------------------------------- */
@@ -455,7 +356,7 @@ void netstack_rx_input(void *rx, size_t len)
         if (!syn_hold(p, &pi))
             pbuf_free(p);
     } else {
-        if (pi.proto == PACKET_UDP && pi.has_ports && !udp_is_served(&pi))
+        if (pi.proto == PACKET_UDP && pi.has_ports && !netstack_udp_served(&pi))
             ns.stats.udp_refused++;
         struct ns_flow f;
         flow_from_packet(&pi, &f);
@@ -629,7 +530,7 @@ void netstack_pending_refuse(struct ns_pending *pend)
 
     ns.stats.syn_refused++;
     if (packet_parse(syn->payload, syn->len, &pi) == PACKET_OK) {
-        flow_to_lwip(&pend->flow, &src, &dst);
+        netstack_flow_to_lwip(&pend->flow, &src, &dst);
         tcp_rst(NULL, 0, pi.tcp_seq + 1, &dst, &src, pend->flow.dport, pend->flow.sport);
     }
     pending_free(pend);
@@ -761,9 +662,7 @@ void netstack_shutdown(void)
         pbuf_free(ns.rx_spare);
         ns.rx_spare = NULL;
     }
-    for (int i = 0; i < ns.nudp; i++)
-        udp_remove(ns.udp[i].pcb);
-    ns.nudp = 0;
+    netstack_udp_shutdown();
     tcp_close(ns.listener);
     netif_remove(&ns.netif);
     ns.up = 0;

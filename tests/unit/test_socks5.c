@@ -597,10 +597,87 @@ static void test_fuzz(void **state)
     assert_true(outcomes[SOCKS5_STEP_FAILED] > 100);
 }
 
+/* Tor's RESOLVE (0xF0) and RESOLVE_PTR (0xF1): the request carries the
+ * command byte, and the answer is read from BND.ADDR of the reply. */
+static void feed_all(struct socks5_client *c, const uint8_t *in, size_t len, enum socks5_step want,
+                     uint8_t *out, size_t *out_len)
+{
+    size_t consumed = 0;
+    enum socks5_step st = socks5_client_feed(c, in, len, &consumed, out, out_len);
+    assert_int_equal(st, want);
+    assert_int_equal(consumed, len);
+}
+
+static void test_resolve_commands(void **state)
+{
+    (void)state;
+    struct socks5_client c;
+    struct socks5_dest d;
+    uint8_t out[SOCKS5_MAX_REQUEST];
+    size_t n;
+    static const uint8_t no_auth[] = { 5, 0 };
+
+    /* RESOLVE web.example -> 203.0.113.80 */
+    memset(&d, 0, sizeof(d));
+    d.atyp = SOCKS5_ATYP_DOMAIN;
+    strcpy(d.host, "web.example");
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, SOCKS5_CMD_RESOLVE, &d), 0);
+    feed_all(&c, no_auth, sizeof(no_auth), SOCKS5_STEP_SEND, out, &n);
+    static const uint8_t req[] = { 5, 0xF0, 0, 3, 11, 'w', 'e', 'b', '.', 'e', 'x', 'a', 'm',
+                                   'p', 'l', 'e', 0, 0 };
+    assert_int_equal(n, sizeof(req));
+    assert_memory_equal(out, req, sizeof(req));
+    static const uint8_t rep4[] = { 5, 0, 0, 1, 203, 0, 113, 80, 0, 0 };
+    feed_all(&c, rep4, sizeof(rep4), SOCKS5_STEP_CONNECTED, out, &n);
+    assert_int_equal(c.bound.atyp, SOCKS5_ATYP_IPV4);
+    static const uint8_t a4[] = { 203, 0, 113, 80 };
+    assert_memory_equal(c.bound.addr, a4, 4);
+
+    /* an IPv6 answer */
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, SOCKS5_CMD_RESOLVE, &d), 0);
+    feed_all(&c, no_auth, sizeof(no_auth), SOCKS5_STEP_SEND, out, &n);
+    uint8_t rep6[22] = { 5, 0, 0, 4, 0x20, 0x01, 0x0d, 0xb8 };
+    rep6[19] = 0x80;
+    feed_all(&c, rep6, sizeof(rep6), SOCKS5_STEP_CONNECTED, out, &n);
+    assert_int_equal(c.bound.atyp, SOCKS5_ATYP_IPV6);
+    assert_memory_equal(c.bound.addr, rep6 + 4, 16);
+
+    /* Tor cannot resolve it: REP 4 */
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, SOCKS5_CMD_RESOLVE, &d), 0);
+    feed_all(&c, no_auth, sizeof(no_auth), SOCKS5_STEP_SEND, out, &n);
+    static const uint8_t fail[] = { 5, 4 };
+    feed_all(&c, fail, sizeof(fail), SOCKS5_STEP_FAILED, out, &n);
+    assert_int_equal(c.err, SOCKS5_ERR_REPLY);
+    assert_int_equal(c.rep, 4);
+
+    /* RESOLVE_PTR 203.0.113.80 -> web.example */
+    memset(&d, 0, sizeof(d));
+    d.atyp = SOCKS5_ATYP_IPV4;
+    memcpy(d.addr, a4, 4);
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, SOCKS5_CMD_RESOLVE_PTR, &d), 0);
+    feed_all(&c, no_auth, sizeof(no_auth), SOCKS5_STEP_SEND, out, &n);
+    static const uint8_t preq[] = { 5, 0xF1, 0, 1, 203, 0, 113, 80, 0, 0 };
+    assert_int_equal(n, sizeof(preq));
+    assert_memory_equal(out, preq, sizeof(preq));
+    static const uint8_t prep[] = { 5, 0, 0, 3, 11, 'w', 'e', 'b', '.', 'e', 'x', 'a', 'm',
+                                    'p', 'l', 'e', 0, 0 };
+    feed_all(&c, prep, sizeof(prep), SOCKS5_STEP_CONNECTED, out, &n);
+    assert_int_equal(c.bound.atyp, SOCKS5_ATYP_DOMAIN);
+    assert_string_equal(c.bound.host, "web.example");
+
+    /* Wrong pairings and unknown commands are refused up front. */
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, SOCKS5_CMD_RESOLVE, &d), -1);
+    d.atyp = SOCKS5_ATYP_DOMAIN;
+    strcpy(d.host, "web.example");
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, SOCKS5_CMD_RESOLVE_PTR, &d), -1);
+    assert_int_equal(socks5_client_init_cmd(&c, NULL, NULL, 0x02, &d), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greeting),
+        cmocka_unit_test(test_resolve_commands),
         cmocka_unit_test(test_auth_then_connect_v4),
         cmocka_unit_test(test_method_none_connects_directly),
         cmocka_unit_test(test_connect_v6_and_domain),

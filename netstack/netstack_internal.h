@@ -1,0 +1,15 @@
+/* Shared between the netstack's files; lwIP types allowed (netstack/ only). */
+#ifndef TORGATE_NETSTACK_INTERNAL_H
+#define TORGATE_NETSTACK_INTERNAL_H
+
+#include "lwip/ip_addr.h"
+#include "netstack.h"
+#include "packet.h"
+
+void netstack_flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *dst);
+
+/* Whether some UDP listener serves the packet's destination. */
+int  netstack_udp_served(const struct packet_info *pi);
+void netstack_udp_shutdown(void);
+
+#endif

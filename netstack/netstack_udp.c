@@ -1,0 +1,118 @@
+/* UDP services on the sandbox's side of the TUN (the DNS stub). Any other
+ * UDP finds no listener, and lwIP answers it with ICMP port unreachable. */
+#define _GNU_SOURCE
+#include "netstack.h"
+#include "netstack_internal.h"
+
+#include <string.h>
+
+#include "lwip/ip.h"
+#include "lwip/pbuf.h"
+#include "lwip/udp.h"
+
+#define UDP_LISTENERS 4
+
+struct udp_listener {
+    struct udp_pcb *pcb;
+    struct ns_flow local;          /* dst and dport are the service's */
+    ns_udp_recv_fn fn;
+    void *ctx;
+};
+
+static struct udp_listener udp_listeners[UDP_LISTENERS];
+static int nudp;
+
+int netstack_udp_served(const struct packet_info *pi)
+{
+    size_t alen = pi->family == 4 ? 4 : 16;
+    for (int i = 0; i < nudp; i++) {
+        const struct ns_flow *l = &udp_listeners[i].local;
+        if (l->family == pi->family && l->dport == pi->dport && memcmp(l->dst, pi->dst, alen) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void flow_from_lwip(struct ns_flow *f, const ip_addr_t *src, u16_t sport,
+                           const ip_addr_t *dst, u16_t dport)
+{
+    memset(f, 0, sizeof(*f));
+    if (IP_IS_V6(src)) {
+        f->family = 6;
+        memcpy(f->src, ip_2_ip6(src)->addr, 16);
+        memcpy(f->dst, ip_2_ip6(dst)->addr, 16);
+    } else {
+        f->family = 4;
+        memcpy(f->src, &ip_2_ip4(src)->addr, 4);
+        memcpy(f->dst, &ip_2_ip4(dst)->addr, 4);
+    }
+    f->sport = sport;
+    f->dport = dport;
+}
+
+static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    static uint8_t buf[0xffff];
+    struct udp_listener *l = arg;
+    struct ns_flow f;
+
+    flow_from_lwip(&f, addr, port, ip_current_dest_addr(), pcb->local_port);
+    u16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
+    pbuf_free(p);
+    l->fn(l->ctx, &f, buf, n);
+}
+
+int netstack_udp_listen(int family, const uint8_t *addr, uint16_t port, ns_udp_recv_fn fn, void *ctx)
+{
+    if (nudp == UDP_LISTENERS)
+        return -1;
+    struct udp_listener *l = &udp_listeners[nudp];
+    memset(l, 0, sizeof(*l));
+    l->local.family = (uint8_t)family;
+    memcpy(l->local.dst, addr, family == 4 ? 4 : 16);
+    l->local.dport = port;
+    ip_addr_t local, unused;
+    netstack_flow_to_lwip(&l->local, &unused, &local);
+    l->pcb = udp_new_ip_type(family == 4 ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+    if (l->pcb == NULL)
+        return -1;
+    if (udp_bind(l->pcb, &local, port) != ERR_OK) {
+        udp_remove(l->pcb);
+        return -1;
+    }
+    l->fn = fn;
+    l->ctx = ctx;
+    udp_recv(l->pcb, on_udp, l);
+    nudp++;
+    return 0;
+}
+
+int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
+{
+    size_t alen = flow->family == 4 ? 4 : 16;
+    if (len > 0xffff - 48)
+        return -1;
+    for (int i = 0; i < nudp; i++) {
+        struct udp_listener *l = &udp_listeners[i];
+        if (l->local.family != flow->family || l->local.dport != flow->dport ||
+            memcmp(l->local.dst, flow->dst, alen) != 0)
+            continue;
+        ip_addr_t to, unused;
+        netstack_flow_to_lwip(flow, &to, &unused);
+        struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+        if (p == NULL)
+            return -1;
+        memcpy(p->payload, data, len);
+        err_t e = udp_sendto(l->pcb, p, &to, flow->sport);
+        pbuf_free(p);
+        return e == ERR_OK ? 0 : -1;
+    }
+    return -1;
+}
+
+void netstack_udp_shutdown(void)
+{
+    for (int i = 0; i < nudp; i++)
+        udp_remove(udp_listeners[i].pcb);
+    nudp = 0;
+}
