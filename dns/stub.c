@@ -13,7 +13,8 @@
  * ANY, AXFR, IXFR and opcodes other than QUERY: NOTIMP (RFC 8482 lets a
  *   server decline ANY; zone transfers are meaningless here).
  * A malformed .onion name: NXDOMAIN for every type (Tor could only refuse it).
- * localhost: the loopback addresses (RFC 6761), never a trip to Tor.
+ * localhost, and the sandbox's own hostname: the loopback addresses (RFC
+ *   6761), never a trip to Tor (the hostname would tell the exit who asks).
  *
  * In resolve mode A/AAAA/PTR come from Tor's RESOLVE/RESOLVE_PTR through
  * a cache; Tor resolves a name to one address, so the other family gets
@@ -69,9 +70,18 @@ int dns_onion_valid(const char *name)
     return n == 35 && bits[34] == 3;
 }
 
-static int is_localhost(const char *name)
+/* The sandbox's own hostname, full or first label. */
+static int is_self(const struct dns_stub *st, const char *name)
 {
-    return strcmp(name, "localhost") == 0 || ends_with(name, ".localhost");
+    size_t first = strcspn(st->self, ".");
+    return st->self[0] != '\0' &&
+           (strcmp(name, st->self) == 0 ||
+            (strlen(name) == first && strncmp(name, st->self, first) == 0));
+}
+
+static int is_localhost(const struct dns_stub *st, const char *name)
+{
+    return strcmp(name, "localhost") == 0 || ends_with(name, ".localhost") || is_self(st, name);
 }
 
 /* Names that must never be sent to Tor: mDNS, reserved and reverse names. */
@@ -159,7 +169,7 @@ static size_t answer_address(struct dns_stub *st, const struct dns_query *q, siz
     memset(&a, 0, sizeof(a));
     a.type = q->qtype;
     a.ttl = DNS_STUB_TTL;
-    if (is_localhost(q->name)) {
+    if (is_localhost(st, q->name)) {
         if (q->qtype == DNS_T_A) {
             a.addr[0] = 127;
             a.addr[3] = 1;
@@ -252,7 +262,7 @@ size_t dns_stub_answer(struct dns_stub *st, const uint8_t *query, size_t len, in
     case DNS_T_IXFR:
         return reply(st, &q, DNS_R_NOTIMP, NULL, 0, limit, out, outcap);
     default:
-        if (is_unresolvable(q.name) && !is_localhost(q.name))
+        if (is_unresolvable(q.name) && !is_localhost(st, q.name))
             return reply(st, &q, DNS_R_NXDOMAIN, NULL, 0, limit, out, outcap);
         return reply(st, &q, DNS_R_NOERROR, NULL, 0, limit, out, outcap);
     }

@@ -36,6 +36,9 @@ struct dns_stub {
     enum dns_mode mode;
     struct rcache *cache;    /* resolve mode */
     uint64_t now_ms;         /* set by the caller before each answer */
+    char self[DNS_MAX_NAME_TEXT + 1];  /* the sandbox's hostname, lower case:
+                                          answered like localhost, never asked
+                                          of Tor (it names the host) */
     struct dns_stub_need need;
     struct dns_stub_stats stats;
 };

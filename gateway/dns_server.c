@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DNS_PORT          53
 #define TCP_MAX_SESSIONS  64
@@ -26,6 +27,7 @@
 #define TCP_OUT_MAX       (128 * 1024)
 #define LOOKUPS_MAX       256        /* RESOLVEs in flight */
 #define WAITERS_MAX       64         /* queries waiting on one of them */
+#define WAITER_QUERY_MAX  1024       /* bytes of a query that may wait */
 
 /* A query waiting for Tor's answer (resolve mode). */
 struct waiter {
@@ -140,6 +142,38 @@ static void lookup_free(struct lookup *lk)
     free(lk);
 }
 
+/* An address an exit must never hand us: ours (the virtual pool, the TUN's
+ * subnet) or loopback. Following one would reach something else entirely. */
+static int answer_is_ours(int family, const uint8_t *a)
+{
+    static const uint8_t loop6[16] = { [15] = 1 };
+    uint8_t tun[16];
+    if (vmap_in_pool(family, a))
+        return 1;
+    if (family == 4)
+        return a[0] == 127 || (inet_pton(AF_INET, TUN_GATEWAY4, tun) == 1 &&
+                               memcmp(a, tun, 3) == 0);
+    return memcmp(a, loop6, 16) == 0 ||
+           (inet_pton(AF_INET6, TUN_GATEWAY6, tun) == 1 && memcmp(a, tun, 8) == 0);
+}
+
+/* Every label 1..63 octets: otherwise the name could not be encoded. */
+static int labels_fit(const char *name)
+{
+    size_t run = 0;
+    for (const char *p = name;; p++) {
+        if (*p == '.' || *p == '\0') {
+            if (run == 0 || run > 63)
+                return 0;
+            if (*p == '\0')
+                return 1;
+            run = 0;
+        } else {
+            run++;
+        }
+    }
+}
+
 /* Turns Tor's reply into a cache entry: REP 4 (host unreachable) is Tor's
  * "no such name"; any other failure is a server failure, cached briefly so
  * a looping client does not hammer Tor. */
@@ -151,7 +185,8 @@ static void lookup_store(struct lookup *lk, int ok, uint8_t rep, const struct so
     memset(&e, 0, sizeof(e));
     e.rcode = DNS_R_SERVFAIL;
     if (ok && lk->need.kind == DNS_NEED_NAME &&
-        (b->atyp == SOCKS5_ATYP_IPV4 || b->atyp == SOCKS5_ATYP_IPV6)) {
+        (b->atyp == SOCKS5_ATYP_IPV4 || b->atyp == SOCKS5_ATYP_IPV6) &&
+        !answer_is_ours(b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6, b->addr)) {
         e.rcode = DNS_R_NOERROR;
         e.family = b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6;
         memcpy(e.addr, b->addr, 16);
@@ -163,7 +198,7 @@ static void lookup_store(struct lookup *lk, int ok, uint8_t rep, const struct so
                 break;
             e.name[i] = (char)tolower(c);
         }
-        if (i == n && n > 0 && n <= DNS_MAX_NAME_TEXT)
+        if (i == n && n > 0 && n <= DNS_MAX_NAME_TEXT && labels_fit(e.name))
             e.rcode = DNS_R_NOERROR;
     } else if (!ok && rep == 0x04) {
         e.rcode = DNS_R_NXDOMAIN;
@@ -261,7 +296,9 @@ static void lookup_wait(struct dns_server *d, struct dns_tcp *tcp, const struct 
         }
         log_debug("dns: asking Tor to resolve %s", key);
     }
-    if (lk->nwaiters >= WAITERS_MAX)
+    /* A question is a few hundred bytes; anything larger is padding an app
+     * could use to make waiting queries cost the gateway real memory. */
+    if (lk->nwaiters >= WAITERS_MAX || len > WAITER_QUERY_MAX)
         goto drop;
     struct waiter *w = malloc(sizeof(*w) + len);
     if (w == NULL)
@@ -422,6 +459,11 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     struct dns_tcp *t = arg;
     (void)fd;
     (void)what;
+    if (t->waiting > 0) {        /* not idle: Tor has yet to answer */
+        struct timeval tmo = { TCP_IDLE_S, 0 };
+        event_add(t->idle, &tmo);
+        return;
+    }
     netstack_conn_close(t->conn);
     tcp_free(t);
 }
@@ -480,6 +522,12 @@ struct dns_server *dns_server_new(struct event_base *base, const struct tg_confi
         return NULL;
     d->base = base;
     d->cfg = cfg;
+    char host[sizeof(d->stub.self)];
+    if (gethostname(host, sizeof(host)) == 0) {
+        host[sizeof(host) - 1] = '\0';
+        for (size_t i = 0; host[i] != '\0'; i++)
+            d->stub.self[i] = (char)tolower((unsigned char)host[i]);
+    }
     d->stub.map = vmap_new(VMAP_DEFAULT_CAPACITY);
     if (cfg->dns_mode == TG_DNS_RESOLVE) {
         d->stub.mode = DNS_MODE_RESOLVE;

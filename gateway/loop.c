@@ -201,10 +201,11 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
             }
             continue;
         }
-        if (l->child < 0) {
+        if (l->child <= 0) {     /* --tun-fd mode, or the command is gone (draining) */
             if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
                 log_info("signal %d: stopping", sig);
-                l->exit_code = 0;
+                if (l->child < 0)
+                    l->exit_code = 0;
                 event_base_loopbreak(l->base);
             }
             continue;

@@ -105,10 +105,31 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     return code;
 }
 
+/* With fd 0, 1 or 2 closed, the next open() would take its place and log
+ * lines would land in a socket or in the TUN. */
+static int ensure_stdio(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0)
+            continue;
+        int n = open("/dev/null", O_RDWR);
+        if (n < 0)
+            return -1;
+        if (n != fd) {
+            close(n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct tg_config cfg;
     char err[512];
+
+    if (ensure_stdio() != 0)
+        return TG_EXIT_FAILURE;
 
     switch (cli_parse(argc, argv, getenv("TORGATE_SOCKS"), &cfg, err, sizeof(err))) {
     case CLI_HELP:

@@ -8,10 +8,11 @@
  *   to "dns", i.e. to the stub.
  * - /etc/resolv.conf may be a file, a symlink to a file (systemd-resolved,
  *   NetworkManager), a symlink into one of the directories just masked, a
- *   dangling symlink (containers), or missing. A file (or a symlink's
- *   existing target) gets the stub's file bind-mounted over it; a symlink
- *   into a masked directory gets the file created in that tmpfs; the
- *   remaining cases get an overlay on /etc whose upper layer holds the file.
+ *   dangling symlink (containers), a container runtime's bind mount, or
+ *   missing. A symlink into a masked directory gets the file created in that
+ *   tmpfs; a bind-mounted file gets the stub's file bound over it; every
+ *   other case gets an overlay on /etc whose upper layer holds the file.
+ *   Whatever the case, the result is read back before the command runs.
  * The stub's file is written in a private tmpfs mounted for a moment on a
  * scratch directory, so nothing is ever written to the host's disks. */
 #define _GNU_SOURCE
@@ -38,13 +39,18 @@
 static const char *const masked_dirs[] = {
     "/run/systemd/resolve", "/run/nscd", "/var/run/nscd",
     "/run/dbus", "/var/run/dbus", "/run/tor", "/var/run/tor",
+    "/run/avahi-daemon",      /* nss-mdns: .local names asked on the host's LAN */
 };
 static const char *const scratch_dirs[] = { "/tmp", "/mnt", "/media", "/var/tmp", "/run" };
 
+/* "search .": an explicit, empty search list. Without a search line glibc
+ * derives one from the hostname, and "intranet" would go to Tor as
+ * "intranet.corp.example", telling the exit the host's domain. */
 static const char resolv_text[] =
     "# Written by torgate: names resolve through Tor via its stub.\n"
     "nameserver " TUN_GATEWAY4 "\n"
     "nameserver " TUN_GATEWAY6 "\n"
+    "search .\n"
     "options edns0\n";
 
 static int write_text(const char *path, int excl, char *err, size_t errlen)
@@ -176,7 +182,8 @@ static int overlay_etc(const char *scratch, char *err, size_t errlen)
     if (mount("overlay", "/etc", "overlay", MS_NOSUID | MS_NODEV, opts) != 0) {
         snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
         if (mount("overlay", "/etc", "overlay", MS_NOSUID | MS_NODEV, opts) != 0) {
-            snprintf(err, errlen, "cannot overlay /etc to place resolv.conf: %s", strerror(errno));
+            snprintf(err, errlen, "cannot overlay /etc to place resolv.conf: %s (unprivileged "
+                     "overlayfs needs Linux 5.11 or later)", strerror(errno));
             return -1;
         }
     }
@@ -187,9 +194,26 @@ static int overlay_etc(const char *scratch, char *err, size_t errlen)
     return write_text(RESOLV, 1, err, errlen);
 }
 
+/* The sandbox must see exactly the stub's file, whatever happened above. */
+static int verify_resolv_conf(char *err, size_t errlen)
+{
+    char buf[sizeof(resolv_text) + 64];
+    int fd = open(RESOLV, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n != (ssize_t)sizeof(resolv_text) - 1 || memcmp(buf, resolv_text, (size_t)n) != 0) {
+        snprintf(err, errlen, "%s in the sandbox does not name torgate's DNS stub after "
+                 "set-up; refusing to run the command (please report this, with the output "
+                 "of ls -l /etc/resolv.conf)", RESOLV);
+        return -1;
+    }
+    return 0;
+}
+
 static int place_resolv_conf(char masked[][PATH_MAX], int nmasked, char *err, size_t errlen)
 {
-    struct stat lst, st;
+    struct stat lst, st, etc;
     char target[PATH_MAX] = "";
     int is_link = lstat(RESOLV, &lst) == 0 && S_ISLNK(lst.st_mode);
     int exists = stat(RESOLV, &st) == 0;
@@ -203,32 +227,41 @@ static int place_resolv_conf(char masked[][PATH_MAX], int nmasked, char *err, si
                     return -1;
                 log_info("resolver: %s is a symlink to %s; wrote the stub's file there "
                          "(in the hidden %s)", RESOLV, target, masked[k]);
-                return 0;
+                return verify_resolv_conf(err, errlen);
             }
         }
     }
 
+    /* A bind mount over a file the host later replaces by rename (resolvconf,
+     * dhclient and NetworkManager all do) silently falls off: so bind only
+     * onto a file that is itself a mount point (a container runtime's), and
+     * otherwise lay an overlay on /etc whose upper layer holds the file. */
+    int mountpoint = exists && !is_link && stat("/etc", &etc) == 0 && st.st_dev != etc.st_dev;
     char scratch[64], file[PATH_MAX];
     if (scratch_mount(scratch, sizeof(scratch), err, errlen) != 0)
         return -1;
-    int rc;
-    if (exists) {
+    int rc = -1;
+    if (!mountpoint) {
+        rc = overlay_etc(scratch, err, errlen);
+        if (rc == 0)
+            log_info("resolver: %s %s%s; put the stub's file in an overlay on /etc", RESOLV,
+                     is_link ? (exists ? "is a symlink to " : "is a dangling symlink to ")
+                             : (exists ? "is a file" : "does not exist"),
+                     is_link ? target : "");
+        else if (exists)
+            log_warn("resolver: %s; binding the stub's file over %s instead (it stays in place "
+                     "until the host replaces that file)", err, RESOLV);
+    }
+    if (rc != 0 && exists) {
         int w = snprintf(file, sizeof(file), "%s/resolv.conf", scratch);
         rc = w > 0 && (size_t)w < sizeof(file) ? write_text(file, 1, err, errlen) : -1;
         if (rc == 0)
             rc = bind_over(file, RESOLV, err, errlen);
-        if (rc == 0 && is_link)
-            log_info("resolver: %s is a symlink to %s; bound the stub's file over it", RESOLV, target);
-        else if (rc == 0)
-            log_info("resolver: bound the stub's file over %s", RESOLV);
-    } else {
-        rc = overlay_etc(scratch, err, errlen);
         if (rc == 0)
-            log_info("resolver: %s %s%s; put the stub's file in an overlay on /etc", RESOLV,
-                     is_link ? "is a dangling symlink to " : "does not exist", is_link ? target : "");
+            log_info("resolver: bound the stub's file over %s", RESOLV);
     }
     scratch_release(scratch);
-    return rc;
+    return rc == 0 ? verify_resolv_conf(err, errlen) : -1;
 }
 
 int sandbox_fs_setup(char *err, size_t errlen)

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <linux/capability.h>
-#include <linux/close_range.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <linux/securebits.h>
@@ -66,7 +65,17 @@ static int deny_tty_injection(void)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (ctx == NULL)
         return -1;
+    /* The same rules for 32-bit programs: without these architectures in
+     * the filter, their syscalls would meet the default action and die. */
     int rc = 0;
+#if defined(__x86_64__)
+    static const uint32_t compat[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
+    for (size_t i = 0; i < sizeof(compat) / sizeof(compat[0]) && rc == 0; i++) {
+        rc = seccomp_arch_add(ctx, compat[i]);
+        if (rc == -EEXIST)
+            rc = 0;
+    }
+#endif
     const unsigned long reqs[] = { TIOCSTI, TIOCLINUX };
     for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]) && rc == 0; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
@@ -95,23 +104,8 @@ static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile)
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
     if (setrlimit(RLIMIT_NOFILE, app_nofile) != 0)
         log_warn("cannot restore the command's open-file limit: %s", strerror(errno));
-    if (sandbox_drop_caps() != 0) {
-        log_error("cannot drop the sandbox's capabilities: %s; refusing to run the command",
-                  strerror(errno));
-        _exit(TG_EXIT_FAILURE);
-    }
-    if (deny_tty_injection() != 0) {
-        log_error("cannot install the sandbox's seccomp filter: %s; refusing to run the command",
-                  strerror(errno));
-        _exit(TG_EXIT_FAILURE);
-    }
-    /* Only stdin, stdout and stderr cross into the sandbox: any other fd the
-     * caller left open (a socket, a directory) would be a way around it. */
-    if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
-        log_error("cannot close inherited file descriptors: %s; refusing to run the command",
-                  strerror(errno));
-        _exit(TG_EXIT_FAILURE);
-    }
+    /* Capabilities, the filter and the fds were dealt with in PID 1 and are
+     * inherited; only what exec resets needs doing again. */
     execvp(cmd[0], cmd);
     int e = errno;
     log_error("cannot run '%s': %s", cmd[0], strerror(e));
@@ -133,6 +127,17 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie)
             (void)sigaction(sig, &sa, NULL);
     (void)sigprocmask(SIG_BLOCK, &set, NULL);
 
+    /* PID 1 shares the command's uid: it must be no way around the
+     * command's confinement. Not dumpable (no ptrace, no /proc/1/fd), the
+     * same filter, and no fd beyond 0-2. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+        syscall(SYS_close_range, 3u, ~0u, 0u) != 0 ||
+        sandbox_drop_caps() != 0 || deny_tty_injection() != 0) {
+        log_error("cannot confine the sandbox's init: %s; refusing to run the command "
+                  "(torgate needs Linux 5.11 or later with seccomp)", strerror(errno));
+        return TG_EXIT_FAILURE;
+    }
+
     pid_t child = fork();
     if (child < 0) {
         log_error("cannot start the command in the sandbox (fork): %s", strerror(errno));
@@ -140,9 +145,6 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie)
     }
     if (child == 0)
         exec_cmd(cmd, app_nofile);
-
-    if (sandbox_drop_caps() != 0)
-        log_debug("sandbox init keeps capabilities: %s", strerror(errno));
 
     for (;;) {
         siginfo_t si;

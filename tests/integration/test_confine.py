@@ -29,15 +29,21 @@ def test_no_inherited_fds(run_torgate, servers):
     s = socket.create_connection((host, int(port)))
     try:
         os.set_inheritable(s.fileno(), True)
-        cp = run_torgate(["--", PY, "-c",
-                          "import os; print(sorted(int(f) for f in os.listdir('/proc/self/fd')))"],
-                         pass_fds=(s.fileno(),))
+        code = ("import os\n"
+                "print(sorted(int(f) for f in os.listdir('/proc/self/fd')))\n"
+                "try:\n"
+                "    print(sorted(int(f) for f in os.listdir('/proc/1/fd')))\n"
+                "except OSError:\n"
+                "    print([])\n")
+        cp = run_torgate(["--", PY, "-c", code], pass_fds=(s.fileno(),))
     finally:
         s.close()
     assert cp.returncode == 0, tgutil.describe(cp)
-    fds = eval(cp.stdout.strip().splitlines()[-1])
+    mine, init = (eval(x) for x in cp.stdout.strip().splitlines()[-2:])
     # 0-2, plus the directory listdir itself has open.
-    assert fds[:3] == [0, 1, 2] and len(fds) == 4, fds
+    assert mine[:3] == [0, 1, 2] and len(mine) == 4, mine
+    # The sandbox's PID 1 (same uid) must not hold it either.
+    assert all(fd <= 2 for fd in init), init
 
 
 def test_tiocsti_refused(run_torgate):

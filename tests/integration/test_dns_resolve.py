@@ -17,9 +17,11 @@ RESOLVE_PTR, 1 CONNECT).
 - test_cache: a second query within the TTL is answered without asking Tor.
 """
 import ipaddress
+import subprocess
 
 import dnscheck
 from dnscheck import STUB4, dig, parse_dig
+import tgutil
 from tgutil import describe
 
 PY = "/usr/bin/python3"
@@ -92,3 +94,19 @@ def test_cache(run_torgate, socks_log):
     cp = run_resolve(run_torgate, "%s; %s" % (one, one))
     assert cp.stdout.split() == ["203.0.113.80"] * 2, cp.stdout
     assert len(resolves(socks_log.new(), 240, "web.example")) == 1
+
+
+def test_host_domain_and_name_never_reach_tor(servers, socks_log):
+    """With a hostname like laptop.corp.example, glibc would append
+    corp.example to short names, and getfqdn() would resolve the hostname:
+    either would tell the exit who is asking. Only the name itself may go."""
+    inner = tgutil.torgate_argv(["--dns", "resolve", "--", "sh", "-c",
+                                 "getent hosts intranet; getent hosts laptop; "
+                                 "%s -c 'import socket; print(socket.getfqdn())'" % PY],
+                                servers.socks_addr)
+    cp = subprocess.run(["unshare", "--uts", "sh", "-c",
+                         'hostname laptop.corp.example && exec "$@"', "sh"] + inner,
+                        env=tgutil.torgate_env(None), capture_output=True, text=True, timeout=60)
+    assert cp.returncode in (0, 2), describe(cp)   # getent exits 2 for "not found"
+    names = [e["host"] for e in socks_log.new()]
+    assert names == ["intranet"], names
