@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NO_SLOT UINT32_MAX
 /* IPv4 addresses ending in .0 or .255 are skipped: some software still
@@ -17,6 +18,7 @@
 
 struct slot {
     char *name;              /* NULL: free */
+    uint64_t used;           /* last use, monotonic seconds */
     uint32_t hnext;          /* hash chain */
     uint32_t prev, next;     /* LRU list, most recent at the head */
 };
@@ -26,9 +28,17 @@ struct vmap {
     uint32_t *buckets;
     uint32_t nbuckets, capacity, used;
     uint32_t head, tail;     /* LRU ends */
+    unsigned min_idle;       /* seconds a slot must be unused to be recycled */
     uint32_t v4_base;        /* host order */
     uint8_t v6_base[16];
 };
+
+static uint64_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec;
+}
 
 static uint32_t name_hash(const char *s)
 {
@@ -123,6 +133,7 @@ static void lru_push_front(struct vmap *m, uint32_t i)
 
 static void lru_touch(struct vmap *m, uint32_t i)
 {
+    m->slots[i].used = now_s();
     if (m->head == i)
         return;
     lru_unlink(m, i);
@@ -201,11 +212,16 @@ int vmap_assign(struct vmap *m, const char *name, uint8_t v4[4], uint8_t v6[16])
             i = m->used++;
         } else {
             i = m->tail;                 /* the least recently used name */
+            if (now_s() - m->slots[i].used < m->min_idle) {
+                free(copy);              /* every name is still in use */
+                return -1;
+            }
             hash_remove(m, i);
             lru_unlink(m, i);
             free(m->slots[i].name);
         }
         m->slots[i].name = copy;
+        m->slots[i].used = now_s();
         m->slots[i].hnext = m->buckets[h % m->nbuckets];
         m->buckets[h % m->nbuckets] = i;
         lru_push_front(m, i);
@@ -223,6 +239,11 @@ const char *vmap_lookup(struct vmap *m, int family, const uint8_t *addr)
         return NULL;
     lru_touch(m, i);
     return m->slots[i].name;
+}
+
+void vmap_set_min_idle(struct vmap *m, unsigned seconds)
+{
+    m->min_idle = seconds;
 }
 
 size_t vmap_count(const struct vmap *m)

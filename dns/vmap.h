@@ -25,9 +25,14 @@ struct vmap;
 struct vmap *vmap_new(size_t capacity);
 void vmap_free(struct vmap *m);
 
+/* A full map recycles only slots unused for at least this long: an app may
+ * still hold an address it was given (its TTL is 60 s, caches keep longer),
+ * and a recycled address would connect it to another name. Default 0. */
+void vmap_set_min_idle(struct vmap *m, unsigned seconds);
+
 /* The addresses of name (lower case, no trailing dot), assigning them if
  * the name is new. Marks the name recently used. Returns 0, or -1 if name
- * is empty or too long. */
+ * is empty or too long, or the map is full of recently used names. */
 int vmap_assign(struct vmap *m, const char *name, uint8_t v4[4], uint8_t v6[16]);
 
 /* The name an address stands for (NULL if none), marking it recently used.

@@ -28,6 +28,7 @@
 #define LOOKUPS_MAX       256        /* RESOLVEs in flight */
 #define WAITERS_MAX       64         /* queries waiting on one of them */
 #define WAITER_QUERY_MAX  1024       /* bytes of a query that may wait */
+#define VMAP_MIN_IDLE_S   600        /* ten TTLs before an address changes hands */
 
 /* A query waiting for Tor's answer (resolve mode). */
 struct waiter {
@@ -529,6 +530,8 @@ struct dns_server *dns_server_new(struct event_base *base, const struct tg_confi
             d->stub.self[i] = (char)tolower((unsigned char)host[i]);
     }
     d->stub.map = vmap_new(VMAP_DEFAULT_CAPACITY);
+    if (d->stub.map != NULL)
+        vmap_set_min_idle(d->stub.map, VMAP_MIN_IDLE_S);
     if (cfg->dns_mode == TG_DNS_RESOLVE) {
         d->stub.mode = DNS_MODE_RESOLVE;
         d->stub.cache = rcache_new(RCACHE_MAX);

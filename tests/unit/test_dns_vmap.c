@@ -341,9 +341,32 @@ static void test_name_limits(void **state)
     vmap_free(m);
 }
 
+/* A full map must not hand a recently used address to another name: with
+ * a minimum idle age, the next new name is refused instead; without one
+ * (the default), the least recently used slot is recycled. */
+static void test_min_idle(void **state)
+{
+    (void)state;
+    uint8_t v4[4], v6[16], b4[4], b6[16];
+    struct vmap *m = vmap_new(2);
+    assert_non_null(m);
+    vmap_set_min_idle(m, 3600);
+    assert_int_equal(vmap_assign(m, "a.example", v4, v6), 0);
+    assert_int_equal(vmap_assign(m, "b.example", b4, b6), 0);
+    assert_int_equal(vmap_assign(m, "c.example", b4, b6), -1);
+    assert_string_equal(vmap_lookup(m, 4, v4), "a.example");
+    assert_int_equal(vmap_assign(m, "a.example", b4, b6), 0);   /* known names still work */
+    assert_memory_equal(b4, v4, 4);
+    vmap_set_min_idle(m, 0);
+    assert_int_equal(vmap_assign(m, "c.example", b4, b6), 0);
+    assert_int_equal(vmap_count(m), 2);
+    vmap_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_min_idle),
         cmocka_unit_test(test_assign_stable),
         cmocka_unit_test(test_lookup_misses),
         cmocka_unit_test(test_in_pool_edges),
