@@ -476,12 +476,11 @@ static const struct stream_ops dns_tcp_ops = {
     .gone = tcp_gone,
 };
 
-int dns_server_is_stub_addr(const struct ns_flow *flow)
+int dns_server_is_stub_addr(const struct dns_server *d, const struct ns_flow *flow)
 {
-    uint8_t a[16];
     if (flow->family == 4)
-        return inet_pton(AF_INET, TUN_GATEWAY4, a) == 1 && memcmp(a, flow->dst, 4) == 0;
-    return inet_pton(AF_INET6, TUN_GATEWAY6, a) == 1 && memcmp(a, flow->dst, 16) == 0;
+        return memcmp(d->addr4, flow->dst, 4) == 0;
+    return memcmp(d->addr6, flow->dst, 16) == 0;
 }
 
 void *dns_server_tcp_open(struct dns_server *d, struct ns_pending *pend, const struct ns_flow *flow)

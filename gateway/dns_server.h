@@ -19,7 +19,7 @@ void dns_server_set_auth(struct dns_server *d, const char *user, const char *pas
 void dns_server_free(struct dns_server *d);
 
 /* Is flow addressed to the stub's IP (any port)? */
-int dns_server_is_stub_addr(const struct ns_flow *flow);
+int dns_server_is_stub_addr(const struct dns_server *d, const struct ns_flow *flow);
 
 /* A SYN to the stub's address: DNS over TCP on port 53, refused otherwise.
  * Same contract as netstack's tcp_open. */

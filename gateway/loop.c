@@ -56,7 +56,7 @@ void loop_signals(sigset_t *set)
 static void *ns_tcp_open(void *ctx, struct ns_pending *pend, const struct ns_flow *flow)
 {
     struct loop *l = ctx;
-    if (dns_server_is_stub_addr(flow))
+    if (dns_server_is_stub_addr(l->dns, flow))
         return dns_server_tcp_open(l->dns, pend, flow);
     return relay_tcp_open(l->relay, pend, flow);
 }
