@@ -10,6 +10,7 @@ OPT      ?= -O2 -g
 BASE_CFLAGS = -std=c11 $(OPT) $(HARDEN)
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
+.DEFAULT_GOAL := all
 include netstack/lwip.mk
 
 GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \

@@ -15,6 +15,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/inet.h>
+#include <linux/ip.h>
 #include <netlink/route/route.h>
 
 int tun_open(char *err, size_t errlen)
@@ -108,13 +110,19 @@ static int addr_add(struct nl_sock *sk, int ifindex, int family, const char *add
     return rc < 0 ? nl_fail(err, errlen, what, rc) : 0;
 }
 
-static int default_route(struct nl_sock *sk, int ifindex, int family, char *err, size_t errlen)
+/* A route over the TUN: DST ("default" or a prefix) in TABLE, with SRC as
+ * the preferred source address when given. */
+static int route_add(struct nl_sock *sk, int ifindex, int family, int table, const char *dst_text,
+                     const char *src_text, const char *what, char *err, size_t errlen)
 {
-    struct nl_addr *dst = NULL;
-    const char *what = family == AF_INET ? "add the IPv4 default route" : "add the IPv6 default route";
-    int rc = nl_addr_parse("default", family, &dst);
+    struct nl_addr *dst = NULL, *src = NULL;
+    int rc = nl_addr_parse(dst_text, family, &dst);
     if (rc < 0)
         return nl_fail(err, errlen, what, rc);
+    if (src_text != NULL && (rc = nl_addr_parse(src_text, family, &src)) < 0) {
+        nl_addr_put(dst);
+        return nl_fail(err, errlen, what, rc);
+    }
     struct rtnl_route *r = rtnl_route_alloc();
     struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
     if (r == NULL || nh == NULL) {
@@ -123,16 +131,20 @@ static int default_route(struct nl_sock *sk, int ifindex, int family, char *err,
         if (nh != NULL)
             rtnl_route_nh_free(nh);
         nl_addr_put(dst);
+        if (src != NULL)
+            nl_addr_put(src);
         snprintf(err, errlen, "cannot %s: out of memory", what);
         return -1;
     }
     rtnl_route_set_family(r, (uint8_t)family);
-    rtnl_route_set_table(r, RT_TABLE_MAIN);
+    rtnl_route_set_table(r, (uint32_t)table);
     rtnl_route_set_protocol(r, RTPROT_STATIC);
     rtnl_route_set_type(r, RTN_UNICAST);
     if (family == AF_INET)
         rtnl_route_set_scope(r, RT_SCOPE_LINK);
     rc = rtnl_route_set_dst(r, dst);
+    if (rc == 0 && src != NULL)
+        rc = rtnl_route_set_pref_src(r, src);
     if (rc == 0) {
         rtnl_route_nh_set_ifindex(nh, ifindex);
         rtnl_route_add_nexthop(r, nh);   /* r owns nh from here */
@@ -143,7 +155,42 @@ static int default_route(struct nl_sock *sk, int ifindex, int family, char *err,
         rtnl_route_nh_free(nh);
     rtnl_route_put(r);
     nl_addr_put(dst);
+    if (src != NULL)
+        nl_addr_put(src);
     return rc < 0 ? nl_fail(err, errlen, what, rc) : 0;
+}
+
+/* Tor hands out virtual addresses from 127.192.0.0/10 (AutomapHostsOnResolve,
+ * VirtualAddrNetworkIPv4), and an app may be given one by a resolver outside
+ * torgate. Inside the namespace the whole of 127.0.0.0/8 would be the
+ * namespace's own lo, where nothing answers, so the app would fail with no
+ * word why. A more specific route in the local table (consulted first,
+ * longest prefix wins) sends that /10 to the TUN, and Tor maps the address
+ * back to its name; the rest of 127/8 stays on lo. Replies then come from a
+ * 127/8 source on a non-loopback device, which the kernel drops as martian
+ * unless route_localnet is set on the TUN. */
+static int automap_route(struct nl_sock *sk, int ifindex, char *err, size_t errlen)
+{
+    const char *what = "let the TUN accept replies from Tor's virtual addresses (route_localnet)";
+    struct rtnl_link *link = NULL, *change = NULL;
+    int rc = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+    if (rc < 0)
+        return nl_fail(err, errlen, what, rc);
+    change = rtnl_link_alloc();
+    if (change == NULL) {
+        rtnl_link_put(link);
+        snprintf(err, errlen, "cannot %s: out of memory", what);
+        return -1;
+    }
+    rc = rtnl_link_inet_set_conf(change, IPV4_DEVCONF_ROUTE_LOCALNET, 1);
+    if (rc == 0)
+        rc = rtnl_link_change(sk, link, change, 0);
+    rtnl_link_put(change);
+    rtnl_link_put(link);
+    if (rc < 0)
+        return nl_fail(err, errlen, what, rc);
+    return route_add(sk, ifindex, AF_INET, RT_TABLE_LOCAL, TUN_AUTOMAP4, TUN_ADDR4,
+                     "route Tor's virtual addresses " TUN_AUTOMAP4 " to the TUN", err, errlen);
 }
 
 int tun_configure(unsigned mtu, char *err, size_t errlen)
@@ -174,8 +221,11 @@ int tun_configure(unsigned mtu, char *err, size_t errlen)
     if (addr_add(sk, ifindex, AF_INET, TUN_ADDR4, TUN_PREFIX4, err, errlen) != 0 ||
         addr_add(sk, ifindex, AF_INET6, TUN_ADDR6, TUN_PREFIX6, err, errlen) != 0 ||
         link_up(sk, TUN_IFNAME, mtu, err, errlen) != 0 ||
-        default_route(sk, ifindex, AF_INET, err, errlen) != 0 ||
-        default_route(sk, ifindex, AF_INET6, err, errlen) != 0)
+        route_add(sk, ifindex, AF_INET, RT_TABLE_MAIN, "default", NULL,
+                  "add the IPv4 default route", err, errlen) != 0 ||
+        route_add(sk, ifindex, AF_INET6, RT_TABLE_MAIN, "default", NULL,
+                  "add the IPv6 default route", err, errlen) != 0 ||
+        automap_route(sk, ifindex, err, errlen) != 0)
         goto out;
     ret = 0;
 out:

@@ -15,6 +15,8 @@
 #define TUN_ADDR6       "fd74:6f72::2"
 #define TUN_PREFIX6     64
 #define TUN_GATEWAY6    "fd74:6f72::1"
+/* Tor's VirtualAddrNetworkIPv4 default: routed to the TUN, not lo (tun.c). */
+#define TUN_AUTOMAP4    "127.192.0.0/10"
 
 /* Opens /dev/net/tun as IFF_TUN|IFF_NO_PI named TUN_IFNAME. Returns the fd,
  * or -1 with a one-line explanation (and the fix) in err. */

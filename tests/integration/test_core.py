@@ -131,6 +131,28 @@ def test_ipv6_literal(run_torgate, socks_log):
     assert entries[0]["atyp"] == 4 and entries[0]["host"] == TARGET6, entries[0]
 
 
+def test_tor_virtual_address_reaches_tun(run_torgate, socks_log):
+    """An address from Tor's automap range (127.192.0.0/10, what
+    AutomapHostsOnResolve hands out) goes to the TUN and out as a CONNECT
+    to that address, for Tor to map back to its name; the rest of 127/8
+    is still the namespace's own loopback."""
+    virt = "127.200.1.2"
+    script = ("import socket, sys\n"
+              "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n"
+              "c = socket.create_connection(('127.0.0.1', srv.getsockname()[1]), timeout=5)\n"
+              "a, _ = srv.accept(); a.sendall(b'lo ok'); print(c.recv(10).decode())\n")
+    cp = run_torgate(["--", "sh", "-c",
+                      "ip -o route get %s; python3 -c \"$0\"; "
+                      "curl -sS --fail --max-time 30 http://%s/hello" % (virt, virt), script])
+    assert cp.returncode == 0, describe(cp)
+    route, lo, body = cp.stdout.split("\n", 2)
+    assert "dev tg0" in route, route
+    assert lo == "lo ok", cp.stdout
+    assert body == "hello\n", cp.stdout
+    entries = log_for(socks_log.new(), virt, 80)
+    assert len(entries) == 1 and entries[0]["atyp"] == 1, socks_log.new()
+
+
 @pytest.mark.parametrize("host", [TARGET, TARGET6])
 def test_half_close(run_torgate, host):
     """The client sends 1 MiB and shuts down its sending side; the service
