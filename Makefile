@@ -31,7 +31,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration clean distclean asan unit fuzz
+.PHONY: all deps check check-unit check-integration check-e2e demo clean distclean asan unit fuzz
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -121,6 +121,14 @@ check-unit: $(UNIT_TESTS)
 
 check-integration: torgate
 	./tests/run-all integration
+
+check-e2e: torgate $(ASAN_DIR)/torgate
+	./tests/run-all e2e
+
+# See it work without a system Tor: a private Tor network on 127.0.0.1,
+# curl through it by hostname and to an onion service, a leak refused.
+demo: torgate
+	./scripts/demo
 
 clean:
 	rm -rf build/obj build/asan build/unit build/fuzz torgate

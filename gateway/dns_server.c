@@ -185,11 +185,18 @@ static void lookup_store(struct lookup *lk, int ok, uint8_t rep, const struct so
     unsigned ttl = RCACHE_TTL_S;
     memset(&e, 0, sizeof(e));
     e.rcode = DNS_R_SERVFAIL;
-    if (ok && lk->need.kind == DNS_NEED_NAME &&
-        (b->atyp == SOCKS5_ATYP_IPV4 || b->atyp == SOCKS5_ATYP_IPV6) &&
-        !answer_is_ours(b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6, b->addr)) {
+    int is_ip = b->atyp == SOCKS5_ATYP_IPV4 || b->atyp == SOCKS5_ATYP_IPV6;
+    int family = b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6;
+    if (ok && lk->need.kind == DNS_NEED_NAME && is_ip && answer_is_ours(family, b->addr)) {
+        /* Rare in real use and a sign of DNS rebinding: worth the user's eyes. */
+        char text[INET6_ADDRSTRLEN];
+        if (inet_ntop(family == 4 ? AF_INET : AF_INET6, b->addr, text, sizeof(text)) == NULL)
+            snprintf(text, sizeof(text), "?");
+        log_warn("dns: the exit answered %s with %s, an address inside the sandbox (loopback "
+                 "or torgate's own); refused with SERVFAIL", lk->key, text);
+    } else if (ok && lk->need.kind == DNS_NEED_NAME && is_ip) {
         e.rcode = DNS_R_NOERROR;
-        e.family = b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6;
+        e.family = family;
         memcpy(e.addr, b->addr, 16);
     } else if (ok && lk->need.kind == DNS_NEED_ADDR && b->atyp == SOCKS5_ATYP_DOMAIN) {
         size_t i, n = strnlen(b->host, sizeof(b->host));

@@ -77,7 +77,8 @@ struct relay {
     struct relay_stream *streams;
     size_t nstreams;
     struct relay_stats stats;
-    time_t warned_unreachable, warned_nofd, warned_malformed;
+    time_t warned_unreachable, warned_nofd, warned_malformed, warned_onion;
+    char warned_onion_name[96];       /* the stream name warned_onion was for */
 };
 
 /* ---- life cycle ------------------------------------------------------ */
@@ -223,8 +224,24 @@ static void handshake_failed(struct relay_stream *s)
     switch (s->socks.err) {
     case SOCKS5_ERR_REPLY:
         st->socks_rep[s->socks.rep]++;
-        log_debug("stream %s: Tor answered: %s (0x%02x)", s->name,
-                  socks5_rep_str(s->socks.rep), s->socks.rep);
+        if (s->socks.rep >= SOCKS5_REP_TOR_HS_DESC_NOT_FOUND &&
+            s->socks.rep <= SOCKS5_REP_TOR_HS_INTRO_TIMEOUT) {
+            /* The user typed this onion address and only these words say
+             * why it fails (a wrong address, a missing key); once per name
+             * and 10 s, as a page may retry it many times. */
+            time_t now = time(NULL);
+            if (now - s->relay->warned_onion >= 10 ||
+                strcmp(s->relay->warned_onion_name, s->name) != 0) {
+                s->relay->warned_onion = now;
+                snprintf(s->relay->warned_onion_name, sizeof(s->relay->warned_onion_name), "%s",
+                         s->name);
+                log_warn("stream %s: Tor cannot reach this onion service: %s (0x%02x)", s->name,
+                         socks5_rep_str(s->socks.rep), s->socks.rep);
+            }
+        } else {
+            log_debug("stream %s: Tor answered: %s (0x%02x)", s->name,
+                      socks5_rep_str(s->socks.rep), s->socks.rep);
+        }
         break;
     case SOCKS5_ERR_NO_METHOD:
     case SOCKS5_ERR_AUTH_REJECTED:

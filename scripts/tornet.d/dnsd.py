@@ -6,7 +6,13 @@
 The listening sockets are bound by `scripts/tornet` and inherited (so the
 port is claimed atomically, and port 53 needs no privilege here). Any name
 equal to or under the zone answers A 127.0.0.1 and AAAA ::1 (other types: an
-empty NOERROR); every other name gets NXDOMAIN. Nothing is ever forwarded.
+empty NOERROR), except the "far" names, there so that Tor's RESOLVE and
+RESOLVE_PTR can be seen to return what the exit found: far.ZONE has A
+192.0.2.10 only, far-A-B-C-D.ZONE has A A.B.C.D only (any address outside
+127/8, which no exit may reach), and D.C.B.A.in-addr.arpa answers PTR
+far-A-B-C-D.ZONE (10.2.0.192.in-addr.arpa: far.ZONE). Tests use fresh
+A-B-C-D names so that no exit can answer from its cache. Every other name
+gets NXDOMAIN. Nothing is ever forwarded.
 The question is echoed byte for byte (Tor randomises the case of the names it
 asks, "0x20", and checks it). One line per query is appended to the log.
 Standard library only.
@@ -14,6 +20,7 @@ Standard library only.
 
 import argparse
 import os
+import re
 import selectors
 import socket
 import struct
@@ -22,6 +29,35 @@ import time
 
 QTYPES = {1: "A", 28: "AAAA", 5: "CNAME", 12: "PTR", 15: "MX", 16: "TXT",
           33: "SRV", 65: "HTTPS", 255: "ANY"}
+
+
+FAR_ADDR = "192.0.2.10"
+
+
+def far_address(name, zone):
+    """far.ZONE -> 192.0.2.10, far-A-B-C-D.ZONE -> A.B.C.D (not 127/8), else None."""
+    if name == "far." + zone:
+        return FAR_ADDR
+    m = re.fullmatch(r"far-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\." + re.escape(zone), name)
+    if m and all(int(x) < 256 for x in m.groups()) and m.group(1) != "127":
+        return ".".join(str(int(x)) for x in m.groups())
+    return None
+
+
+def far_name(name, zone):
+    """D.C.B.A.in-addr.arpa -> the far name whose address is A.B.C.D, else None."""
+    m = re.fullmatch(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa", name)
+    if not m:
+        return None
+    addr = ".".join(reversed(m.groups()))
+    if addr == FAR_ADDR:
+        return "far." + zone
+    candidate = "far-%s.%s" % (addr.replace(".", "-"), zone)
+    return candidate if far_address(candidate, zone) == addr else None
+
+
+def encode_name(name):
+    return b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
 
 
 def parse_question(msg):
@@ -62,7 +98,18 @@ def answer(msg, zone):
     rd = msg[2] & 0x01
     in_zone = name == zone or name.endswith("." + zone)
     rrs = []
-    if in_zone:
+    far_a, far_ptr = far_address(name, zone), far_name(name, zone)
+    if far_a:
+        rcode, what = 0, "NOERROR"
+        if qtype == 1:
+            rrs.append((1, socket.inet_pton(socket.AF_INET, far_a)))
+            what = far_a
+    elif far_ptr:
+        rcode, what = 0, "NOERROR"
+        if qtype == 12:
+            rrs.append((12, encode_name(far_ptr)))
+            what = far_ptr
+    elif in_zone:
         rcode, what = 0, "NOERROR"
         if qtype == 1:
             rrs.append((1, socket.inet_pton(socket.AF_INET, "127.0.0.1")))

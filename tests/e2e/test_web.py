@@ -1,0 +1,83 @@
+"""Through real Tor circuits to a web server on the exits' side, by hostname:
+the stub inside torgate only maps the name, the exit resolves it."""
+
+import hashlib
+import ipaddress
+import os
+import time
+
+import tgutil
+from tgutil import describe
+
+VMAP4 = ipaddress.ip_network("198.18.0.0/15")
+
+
+def pattern(n):
+    unit = bytes((i * 7 + 3) & 0xFF for i in range(256))
+    return (unit * (n // 256 + 1))[:n]
+
+
+def test_hostname_resolved_by_the_exit(tg, tornet, dns_queries):
+    """curl by hostname: the page arrives; inside, the name had a virtual
+    address from torgate's stub; the only lookup of it was the exit's, at
+    tornet's name server (the host's resolver is never asked)."""
+    host = tornet["TORNET_WEB_HOST"]
+    cp = tg(["--", "sh", "-c", "getent ahostsv4 %s | head -n1; curl -sS --fail -m 60 %s"
+             % (host, tornet["TORNET_WEB_URL"])])
+    assert cp.returncode == 0, describe(cp)
+    first, body = cp.stdout.split("\n", 1)
+    assert ipaddress.ip_address(first.split()[0]) in VMAP4, cp.stdout
+    assert body == tornet["TORNET_WEB_BODY"] + "\n", cp.stdout
+    asked = [q for q in dns_queries.new() if " A %s -> 127.0.0.1" % host in q]
+    assert asked, "the exit never asked tornet's name server for %s" % host
+
+
+def test_download_and_upload_byte_exact(tg, tornet, tmp_path):
+    """3 MB down and 3 MB up (echoed back) through a real circuit, byte for byte."""
+    n = 3 * 1000 * 1000
+    up = tmp_path / "up"
+    up.write_bytes(os.urandom(n))
+    os.chmod(tmp_path, 0o755)
+    down, echo = tmp_path / "down", tmp_path / "echo"
+    url = tornet["TORNET_WEB_URL"]
+    cp = tg(["--", "sh", "-c",
+             "curl -sS --fail -m 120 -o %s %sbytes/%d && "
+             "curl -sS --fail -m 120 --data-binary @%s -H 'Content-Type: application/octet-stream' "
+             "-o %s %secho" % (down, url, n, up, echo, url)], timeout=300)
+    assert cp.returncode == 0, describe(cp)
+    got = down.read_bytes()
+    assert len(got) == n and got == pattern(n), \
+        "download: %d bytes, sha256 %s" % (len(got), hashlib.sha256(got).hexdigest())
+    assert echo.read_bytes() == up.read_bytes(), "the echoed upload differs"
+
+
+def test_unresolvable_name_fails_fast(tg, tornet):
+    """A name the exit cannot resolve: the stub still maps it, Tor answers
+    REP 4 (host unreachable), the app sees its connection refused at once
+    instead of a timeout."""
+    t = time.monotonic()
+    cp = tg(["-vv", "--", "curl", "-sS", "-m", "60", "http://nosuch.example/"],
+            socks=tornet["TORNET_SOCKS_EXT"])
+    took = time.monotonic() - t
+    assert cp.returncode == 7, describe(cp)          # curl: could not connect
+    assert took < 20, "took %.1f s" % took
+    assert "host unreachable (0x04)" in cp.stderr, describe(cp)
+
+
+def test_closed_port_on_the_exit_side_refused(tg, tornet):
+    """A port nothing listens on behind the exit: Tor answers 0x01 (its
+    "general failure" for a refused connection), the app gets ECONNREFUSED."""
+    cp = tg(["-vv", "--", "curl", "-sS", "-m", "60", "http://%s:1/" % tornet["TORNET_WEB_HOST"]])
+    assert cp.returncode == 7, describe(cp)
+    assert "(0x01)" in cp.stderr, describe(cp)
+
+
+def test_many_parallel_streams(tg, tornet):
+    """20 fetches at once in one torgate: all complete, all intact."""
+    url = tornet["TORNET_WEB_URL"] + "bytes/100000"
+    script = ("for i in $(seq 20); do curl -sS --fail -m 120 %s | sha256sum & done; wait" % url)
+    cp = tg(["--", "sh", "-c", script], timeout=240)
+    assert cp.returncode == 0, describe(cp)
+    want = hashlib.sha256(pattern(100000)).hexdigest()
+    sums = [ln.split()[0] for ln in cp.stdout.splitlines() if ln.strip()]
+    assert sums == [want] * 20, tgutil.shorten(cp.stdout)
