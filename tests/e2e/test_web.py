@@ -20,10 +20,11 @@ def pattern(n):
 def test_hostname_resolved_by_the_exit(tg, tornet, dns_queries):
     """curl by hostname: the page arrives; inside, the name had a virtual
     address from torgate's stub; the only lookup of it was the exit's, at
-    tornet's name server (the host's resolver is never asked)."""
-    host = tornet["TORNET_WEB_HOST"]
-    cp = tg(["--", "sh", "-c", "getent ahostsv4 %s | head -n1; curl -sS --fail -m 60 %s"
-             % (host, tornet["TORNET_WEB_URL"])])
+    tornet's name server (the host's resolver is never asked). The name is
+    fresh, so that no exit can answer it from its cache."""
+    host = "web-%s.%s" % (os.urandom(4).hex(), tornet["TORNET_ZONE"])
+    cp = tg(["--", "sh", "-c", "getent ahostsv4 %s | head -n1; curl -sS --fail -m 60 http://%s:%s/"
+             % (host, host, tornet["TORNET_WEB_PORT"])])
     assert cp.returncode == 0, describe(cp)
     first, body = cp.stdout.split("\n", 1)
     assert ipaddress.ip_address(first.split()[0]) in VMAP4, cp.stdout
