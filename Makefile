@@ -22,6 +22,7 @@ OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
 OWN_INC  := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
 
 DEPS_STAMP := build/.deps-ok
+TEST_DEPS_STAMP := build/.test-deps-ok
 
 # Two builds of the same sources: the product, and ASan+UBSan for tests.
 OBJ_DIR  := build/obj
@@ -36,6 +37,9 @@ all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
 	./scripts/install-deps
+	@mkdir -p build && touch $@
+$(TEST_DEPS_STAMP): scripts/install-deps
+	./scripts/install-deps --tests
 	@mkdir -p build && touch $@
 deps: $(DEPS_STAMP)
 
@@ -71,28 +75,31 @@ asan: $(ASAN_DIR)/torgate
 UNIT_DIR := build/unit
 UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
-              $(UNIT_DIR)/test_dns_stub
+              $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
-$(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_packet: tests/unit/test_packet.c netstack/packet.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_dns_wire: tests/unit/test_dns_wire.c dns/wire.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_packet: tests/unit/test_packet.c netstack/packet.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_dns_wire: tests/unit/test_dns_wire.c dns/wire.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
-$(UNIT_DIR)/test_dns_build: tests/unit/test_dns_build.c dns/wire.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_dns_build: tests/unit/test_dns_build.c dns/wire.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
-$(UNIT_DIR)/test_dns_vmap: tests/unit/test_dns_vmap.c dns/vmap.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_dns_vmap: tests/unit/test_dns_vmap.c dns/vmap.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(DEPS_STAMP)
+$(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
 unit: $(UNIT_TESTS)
@@ -104,7 +111,7 @@ FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 20
 FUZZERS := $(FUZZ_DIR)/fuzz_dns_query
 
-$(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(DEPS_STAMP)
+$(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -I dns -o $@ $(filter %.c,$^) -lcares
@@ -113,21 +120,21 @@ fuzz: $(FUZZERS)
 	./tests/run-fuzz $(FUZZ_SECONDS)
 
 # ---- checks ----------------------------------------------------------------
-check: torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS)
+check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS)
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) ./tests/run-all
 
 check-unit: $(UNIT_TESTS)
 	./tests/run-all unit
 
-check-integration: torgate
+check-integration: $(TEST_DEPS_STAMP) torgate
 	./tests/run-all integration
 
-check-e2e: torgate $(ASAN_DIR)/torgate
+check-e2e: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
 	./tests/run-all e2e
 
 # See it work without a system Tor: a private Tor network on 127.0.0.1,
 # curl through it by hostname and to an onion service, a leak refused.
-demo: torgate
+demo: $(TEST_DEPS_STAMP) torgate
 	./scripts/demo
 
 clean:

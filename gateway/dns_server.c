@@ -74,6 +74,7 @@ struct dns_server {
     struct dns_tcp *sessions;
     int nsessions;
     uint8_t addr4[4], addr6[16];
+    long warned_ours;                  /* log_warn_limited */
 };
 
 /* ---- UDP ------------------------------------------------------------ */
@@ -192,8 +193,9 @@ static void lookup_store(struct lookup *lk, int ok, uint8_t rep, const struct so
         char text[INET6_ADDRSTRLEN];
         if (inet_ntop(family == 4 ? AF_INET : AF_INET6, b->addr, text, sizeof(text)) == NULL)
             snprintf(text, sizeof(text), "?");
-        log_warn("dns: the exit answered %s with %s, an address inside the sandbox (loopback "
-                 "or torgate's own); refused with SERVFAIL", lk->key, text);
+        log_warn_limited(&d->warned_ours, "dns: the exit answered %s with %s, an address "
+                         "inside the sandbox (loopback or torgate's own); refused with SERVFAIL",
+                         lk->key, text);
     } else if (ok && lk->need.kind == DNS_NEED_NAME && is_ip) {
         e.rcode = DNS_R_NOERROR;
         e.family = family;

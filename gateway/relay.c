@@ -77,28 +77,14 @@ struct relay {
     struct relay_stream *streams;
     size_t nstreams;
     struct relay_stats stats;
-    time_t warned_unreachable, warned_nofd, warned_malformed, warned_onion;
-    char warned_onion_name[96];       /* the stream name warned_onion was for */
+    /* Failures that refuse every new stream (Tor gone, no file descriptors)
+     * must reach the user, but once per burst, not once per connection. */
+    long warned_unreachable, warned_nofd, warned_malformed;
+    struct log_limit warned_onions;   /* per onion host */
 };
 
 /* ---- life cycle ------------------------------------------------------ */
 
-/* A failure that refuses every new stream (Tor gone, no file descriptors)
- * must reach the user, but once per burst, not once per connection. */
-static void warn_limited(time_t *last, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn_limited(time_t *last, const char *fmt, ...)
-{
-    char msg[512];
-    time_t now = time(NULL);
-    if (now - *last < 10)
-        return;
-    *last = now;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    log_warn("%s", msg);
-}
 
 static void stream_close(struct relay_stream *s, enum close_how how)
 {
@@ -227,17 +213,16 @@ static void handshake_failed(struct relay_stream *s)
         if (s->socks.rep >= SOCKS5_REP_TOR_HS_DESC_NOT_FOUND &&
             s->socks.rep <= SOCKS5_REP_TOR_HS_INTRO_TIMEOUT) {
             /* The user typed this onion address and only these words say
-             * why it fails (a wrong address, a missing key); once per name
-             * and 10 s, as a page may retry it many times. */
-            time_t now = time(NULL);
-            if (now - s->relay->warned_onion >= 10 ||
-                strcmp(s->relay->warned_onion_name, s->name) != 0) {
-                s->relay->warned_onion = now;
-                snprintf(s->relay->warned_onion_name, sizeof(s->relay->warned_onion_name), "%s",
-                         s->name);
+             * why it fails (a wrong address, a missing key); once per host
+             * and 10 s, as a page may retry it many times and on many ports. */
+            char host[sizeof(s->name)];
+            snprintf(host, sizeof(host), "%s", s->name);
+            char *colon = strrchr(host, ':');
+            if (colon != NULL)
+                *colon = '\0';
+            if (log_limit_allow(&s->relay->warned_onions, host))
                 log_warn("stream %s: Tor cannot reach this onion service: %s (0x%02x)", s->name,
                          socks5_rep_str(s->socks.rep), s->socks.rep);
-            }
         } else {
             log_debug("stream %s: Tor answered: %s (0x%02x)", s->name,
                       socks5_rep_str(s->socks.rep), s->socks.rep);
@@ -251,7 +236,7 @@ static void handshake_failed(struct relay_stream *s)
         break;
     default:
         st->socks_malformed++;
-        warn_limited(&s->relay->warned_malformed, "%s sent a reply that is not SOCKS5 (%s); "
+        log_warn_limited(&s->relay->warned_malformed, "%s sent a reply that is not SOCKS5 (%s); "
                      "is --socks Tor's SocksPort?", s->relay->cfg->socks_name,
                      socks5_err_str(s->socks.err));
         break;
@@ -313,7 +298,7 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
             log_debug("stream %s: the SOCKS port closed during the handshake", s->name);
         } else {
             st->socks_unreachable++;
-            warn_limited(&s->relay->warned_unreachable, "cannot reach Tor at %s (%s): new "
+            log_warn_limited(&s->relay->warned_unreachable, "cannot reach Tor at %s (%s): new "
                          "connections are refused until it is back; start Tor",
                          s->relay->cfg->socks_name, strerror(EVUTIL_SOCKET_ERROR()));
         }
@@ -401,7 +386,7 @@ void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_f
     if (bufferevent_enable(s->bev, EV_READ | EV_WRITE) != 0 ||
         bufferevent_socket_connect(s->bev, (const struct sockaddr *)&r->cfg->socks_addr,
                                    (int)r->cfg->socks_addrlen) != 0) {
-        warn_limited(&r->warned_nofd, "cannot open a connection to Tor at %s for %s: %s%s",
+        log_warn_limited(&r->warned_nofd, "cannot open a connection to Tor at %s for %s: %s%s",
                      r->cfg->socks_name, s->name, strerror(errno),
                      errno == EMFILE || errno == ENFILE ? "; raise the open-file limit (ulimit -n)" : "");
         goto fail;

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "tun.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -224,9 +225,15 @@ int tun_configure(unsigned mtu, char *err, size_t errlen)
         route_add(sk, ifindex, AF_INET, RT_TABLE_MAIN, "default", NULL,
                   "add the IPv4 default route", err, errlen) != 0 ||
         route_add(sk, ifindex, AF_INET6, RT_TABLE_MAIN, "default", NULL,
-                  "add the IPv6 default route", err, errlen) != 0 ||
-        automap_route(sk, ifindex, err, errlen) != 0)
+                  "add the IPv6 default route", err, errlen) != 0)
         goto out;
+    /* Not a confinement: without it those addresses reach only lo, and
+     * nothing leaves. Worth a warning, not a refusal to run. */
+    if (automap_route(sk, ifindex, err, errlen) != 0) {
+        log_warn("%s; Tor's virtual addresses (%s) will not work inside the sandbox", err,
+                 TUN_AUTOMAP4);
+        err[0] = '\0';
+    }
     ret = 0;
 out:
     nl_socket_free(sk);

@@ -7,8 +7,10 @@ seconds to start, so a test run starts it once:
   TORNET_ENV=DIR/env   use a network that is already up (tests/run-all
                        starts one and runs this suite against the product
                        and the ASan build); the caller stops it
-  otherwise            the session starts one in build/test-logs/e2e-tornet
-                       and stops it when the session ends, failed or not
+  otherwise            the session starts its own in a new directory under
+                       build/test-logs/ and stops it when the session ends,
+                       failed or not (the directory, with every tor's logs,
+                       stays)
 
   TORGATE              the binary under test (default: ./torgate)
 
@@ -19,6 +21,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True
@@ -45,6 +48,11 @@ def read_env(path):
     return env
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that stop the shared client tor run after every other test."""
+    items.sort(key=lambda item: item.fspath.basename == "test_zz_fail_closed.py")
+
+
 def pytest_report_header(config):
     return ["torgate: %s" % tgutil.torgate_path(),
             "tor network: %s" % (os.environ.get("TORNET_ENV") or "started by this session")]
@@ -60,10 +68,9 @@ def tornet():
         except OSError as e:
             pytest.fail("TORNET_ENV=%s: %s" % (given, e.strerror), pytrace=False)
         return
-    d = os.path.join(TOP, "build", "test-logs", "e2e-tornet")
-    if os.path.exists(os.path.join(d, "tornet.json")):
-        subprocess.run([TORNET, "stop", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.makedirs(d, exist_ok=True)
+    logs = os.path.join(TOP, "build", "test-logs")
+    os.makedirs(logs, exist_ok=True)
+    d = tempfile.mkdtemp(prefix="e2e-tornet-session-", dir=logs)
     t = time.monotonic()
     r = subprocess.run([TORNET, "start", d], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True)

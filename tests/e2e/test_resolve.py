@@ -2,6 +2,7 @@
 RESOLVE_PTR, Tor's extensions), the exit asks tornet's name server, and
 the app gets the exit's answer."""
 
+import os
 import random
 
 from tgutil import describe
@@ -9,12 +10,19 @@ from tgutil import describe
 
 def far(tornet):
     """A name only tornet's name server knows (far-A-B-C-D.ZONE has A
-    A.B.C.D, and the reverse), fresh so that no exit has it cached. The
-    address is in a documentation range: Tor refuses reverse lookups of
-    private ones (10/8 and the like) before they leave the client."""
-    addr = "%s.%d" % (random.choice(["192.0.2", "198.51.100", "203.0.113"]),
-                      random.randint(11, 254))   # .10 is far.ZONE itself
-    return "far-%s.%s" % (addr.replace(".", "-"), tornet["TORNET_ZONE"]), addr
+    A.B.C.D, and the reverse) that no exit has been asked about in this
+    network's life, so none can answer from its cache. The address is in a
+    documentation range: Tor declines reverse lookups of private ones (10/8
+    and the like) without asking any name server."""
+    with open(os.path.join(tornet["TORNET_DIR"], "dns", "queries.log")) as f:
+        asked = f.read()
+    for _ in range(1000):
+        addr = "%s.%d" % (random.choice(["192.0.2", "198.51.100", "203.0.113"]),
+                          random.randint(11, 254))     # 192.0.2.10 is far.ZONE itself
+        name = "far-%s.%s" % (addr.replace(".", "-"), tornet["TORNET_ZONE"])
+        if name not in asked:
+            return name, addr
+    raise AssertionError("every far name was asked already: restart the network")
 
 
 def resolve(tg, script, **kw):
@@ -40,9 +48,13 @@ def test_reverse_lookup_is_the_exits_answer(tg, tornet, dns_queries):
         "the exit did not ask tornet's name server for %s" % arpa
 
 
-def test_no_such_name_is_nxdomain(tg):
-    cp = resolve(tg, "host -t A nosuch.example; echo status=$?")
+def test_no_such_name_is_nxdomain(tg, dns_queries):
+    """The exit's NXDOMAIN (Tor's REP 4) reaches the app as NXDOMAIN."""
+    name = "nosuch-%s.example" % os.urandom(4).hex()
+    cp = resolve(tg, "host -t A %s; echo status=$?" % name)
     assert "NXDOMAIN" in cp.stdout and "status=1" in cp.stdout, describe(cp)
+    assert any(" A %s -> NXDOMAIN" % name in q for q in dns_queries.new()), \
+        "the exit never asked tornet's name server for %s" % name
 
 
 def test_loopback_answer_from_the_exit_refused(tg, tornet):

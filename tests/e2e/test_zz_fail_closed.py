@@ -1,9 +1,10 @@
 """Fail closed when the user's Tor goes away, and recover when it is back,
-without restarting torgate. (Named to run last: it stops and restarts the
-network's client tor, which every other test uses.)"""
+without restarting torgate. It stops and restarts the network's client
+tor, which every other test uses: conftest.py runs it last."""
 
 import json
 import os
+import socket
 import subprocess
 
 import tgutil
@@ -11,17 +12,44 @@ import tornet_ctl
 from tgutil import communicate, describe, shorten
 
 
+def canary():
+    """A listener on the host's loopback at an address the app can name:
+    inside the sandbox 127.200.0.1 is routed to the TUN (Tor's automap
+    range), so only a torgate that let the app out another way could ever
+    reach it."""
+    s = socket.socket()
+    s.bind(("127.200.0.1", 0))
+    s.listen(16)
+    s.setblocking(False)
+    return s
+
+
+def canary_hits(s):
+    hits = 0
+    while True:
+        try:
+            c, _ = s.accept()
+        except BlockingIOError:
+            return hits
+        c.close()
+        hits += 1
+
+
 def test_tor_stops_and_comes_back(tg_popen, tornet, tmp_path):
     """One torgate run, one app: a fetch works; the client tor is stopped;
-    new connections are refused at once and nothing reaches the web server;
-    the tor is started again; a new fetch works in the same run."""
+    new connections are refused at once, and neither the web server nor a
+    canary on the host's loopback is reached; the tor is started again; a
+    new fetch works in the same run."""
     os.chmod(tmp_path, 0o777)
+    can = canary()
+    can_port = can.getsockname()[1]
     flag = {n: str(tmp_path / n) for n in ("up1", "go1", "down", "go2")}
     host, port = tornet["TORNET_WEB_HOST"], int(tornet["TORNET_WEB_PORT"])
     get = {"op": "get", "host": host, "port": port, "path": "/", "timeout": 60}
     steps = [get,
              {"op": "touch", "path": flag["up1"]}, {"op": "wait", "path": flag["go1"], "timeout": 120},
              get, {"op": "connect", "host": host, "port": port, "timeout": 60},
+             {"op": "connect", "host": "127.200.0.1", "port": can_port, "timeout": 60},
              {"op": "touch", "path": flag["down"]}, {"op": "wait", "path": flag["go2"], "timeout": 180},
              get]
     access = os.path.join(tornet["TORNET_DIR"], "www", "web-access.log")
@@ -44,14 +72,17 @@ def test_tor_stops_and_comes_back(tg_popen, tornet, tmp_path):
     finally:
         if stopped:                      # the rest of the suite needs it
             tornet_ctl.client(tornet, "start")
+        hits = canary_hits(can)
+        can.close()
     cp = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     res = tgutil.json_result(cp)["steps"]
-    first, down_get, down_connect, again = res[0], res[3], res[4], res[7]
+    first, again = res[0], res[8]
     assert first["ok"] and first["body"] == tornet["TORNET_WEB_BODY"] + "\n", first
-    for step in (down_get, down_connect):
+    for step in res[3:6]:
         assert step["error"] == "ECONNREFUSED", "with Tor gone: %r" % step
         assert step["elapsed"] < 5, "refused only after %.1f s" % step["elapsed"]
     assert during == 0, "the web server was reached while Tor was down"
+    assert hits == 0, "the canary on the host's loopback was reached"
     assert again["ok"] and again["body"] == tornet["TORNET_WEB_BODY"] + "\n", \
         "after Tor came back: %r\n%s" % (again, shorten(err))
     assert "cannot reach Tor at %s" % tornet["TORNET_SOCKS"] in err, describe(cp)
