@@ -24,6 +24,9 @@ const char *cli_usage(void)
            "  --dns map|resolve  map (default): each name gets a private address and\n"
            "                     Tor resolves it when connecting (.onion works);\n"
            "                     resolve: answer with real addresses from Tor\n"
+           "  --ping refuse|local  refuse (default): pings are answered \"administratively\n"
+           "                     prohibited\" (Tor carries no ICMP); local: the gateway\n"
+           "                     itself answers every ping (says nothing of the host)\n"
            "  --mtu N            MTU of the sandbox's TUN device (default 1500)\n"
            "  --tun-fd N         serve an already configured TUN passed as fd N\n"
            "                     instead of running CMD\n"
@@ -123,12 +126,13 @@ int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t e
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
-    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS };
+    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
         { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
         { "dns",     required_argument, NULL, OPT_DNS },
+        { "ping",    required_argument, NULL, OPT_PING },
         { "verbose", no_argument,       NULL, 'v' },
         { "quiet",   no_argument,       NULL, 'q' },
         { "help",    no_argument,       NULL, 'h' },
@@ -176,6 +180,16 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                 cfg->dns_mode = TG_DNS_RESOLVE;
             else {
                 set_err(err, errlen, "bad --dns '%s': use map or resolve", optarg);
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_PING:
+            if (strcmp(optarg, "refuse") == 0)
+                cfg->ping_local = 0;
+            else if (strcmp(optarg, "local") == 0)
+                cfg->ping_local = 1;
+            else {
+                set_err(err, errlen, "bad --ping '%s': use refuse or local", optarg);
                 return CLI_ERROR;
             }
             break;

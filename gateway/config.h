@@ -28,6 +28,7 @@ struct tg_config {
     unsigned mtu;
     int tun_fd;                  /* --tun-fd N, or -1 */
     enum tg_dns_mode dns_mode;
+    int ping_local;              /* --ping local: the gateway answers echo requests */
     char **cmd;                  /* NULL-terminated argv of CMD, or NULL */
 };
 

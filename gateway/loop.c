@@ -260,7 +260,7 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, const struct sand
         log_error("cannot create the event loop");
         goto fail;
     }
-    if (netstack_init(&ns_callbacks, l, cfg->mtu) != 0) {
+    if (netstack_init(&ns_callbacks, l, cfg->mtu, cfg->ping_local) != 0) {
         log_error("cannot start the TCP/IP stack");
         goto fail;
     }
@@ -318,10 +318,25 @@ static void log_stats(const struct loop *l)
              (unsigned long long)s->socks_unreachable, (unsigned long long)s->socks_malformed,
              (unsigned long long)s->app_reset, (unsigned long long)s->socks_reset,
              (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down);
-    log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu UDP refused, "
-             "%llu TUN writes dropped",
+    char ports[NS_UDP_PORT_SLOTS * 32 + 16] = "";
+    size_t used = 0;
+    uint64_t listed = 0;
+    for (int i = 0; i < NS_UDP_PORT_SLOTS && n->udp_refused_ports[i].n > 0; i++) {
+        int w = snprintf(ports + used, sizeof(ports) - used, "%s%u: %llu", i ? ", " : " (port ",
+                         n->udp_refused_ports[i].port, (unsigned long long)n->udp_refused_ports[i].n);
+        if (w < 0 || (size_t)w >= sizeof(ports) - used)
+            break;
+        used += (size_t)w;
+        listed += n->udp_refused_ports[i].n;
+    }
+    if (used > 0)
+        snprintf(ports + used, sizeof(ports) - used, "%s)",
+                 listed < n->udp_refused ? ", others" : "");
+    log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu UDP refused%s, "
+             "%llu pings refused, %llu pings answered locally, %llu TUN writes dropped",
              (unsigned long long)n->rx_packets, (unsigned long long)n->rx_malformed,
-             (unsigned long long)n->syn_duplicate, (unsigned long long)n->udp_refused,
+             (unsigned long long)n->syn_duplicate, (unsigned long long)n->udp_refused, ports,
+             (unsigned long long)n->echo_refused, (unsigned long long)n->echo_answered,
              (unsigned long long)l->tun_tx_dropped);
     if (l->dns != NULL) {
         const struct dns_stub_stats *d = dns_server_stats(l->dns);

@@ -71,6 +71,17 @@ static int map_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
     return write_file("/proc/self/gid_map", line, err, errlen);
 }
 
+/* ICMP echo sockets for the app's group (the namespace's only one), so
+ * ping works without privilege and gets torgate's honest answer (refused,
+ * or --ping local) instead of "operation not permitted". */
+static void allow_ping(gid_t gid)
+{
+    char line[64], err[256];
+    snprintf(line, sizeof(line), "%u %u\n", (unsigned)gid, (unsigned)gid);
+    if (write_file("/proc/sys/net/ipv4/ping_group_range", line, err, sizeof(err)) != 0)
+        log_info("sandbox: ping sockets stay unavailable (%s)", err);
+}
+
 static int setup_mounts(char *err, size_t errlen)
 {
     /* Nothing mounted here may propagate back to the host. */
@@ -105,6 +116,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
         goto fail;
     if (tun_configure(cfg->mtu, err, sizeof(err)) != 0)
         goto fail;
+    allow_ping(gid);
     if (fdpass_send(ctl, TAG_TUN, tun) != 0) {
         snprintf(err, sizeof(err), "cannot hand the TUN to the gateway: %s", strerror(errno));
         goto fail;

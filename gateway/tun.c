@@ -57,12 +57,18 @@ static int nl_fail(char *err, size_t errlen, const char *what, int rc)
     return -1;
 }
 
-static int link_up(struct nl_sock *sk, const char *name, unsigned mtu, char *err, size_t errlen)
+/* Changes one link (by NAME, or by IFINDEX when NAME is NULL): an MTU when
+ * MTU > 0, the up flag, route_localnet. */
+struct link_want {
+    unsigned mtu;
+    int up, route_localnet;
+};
+
+static int link_change(struct nl_sock *sk, const char *name, int ifindex,
+                       const struct link_want *want, const char *what, char *err, size_t errlen)
 {
     struct rtnl_link *link = NULL, *change = NULL;
-    char what[64];
-    int rc = rtnl_link_get_kernel(sk, 0, name, &link);
-    snprintf(what, sizeof(what), "bring %s up", name);
+    int rc = rtnl_link_get_kernel(sk, name == NULL ? ifindex : 0, name, &link);
     if (rc < 0)
         return nl_fail(err, errlen, what, rc);
     change = rtnl_link_alloc();
@@ -71,13 +77,25 @@ static int link_up(struct nl_sock *sk, const char *name, unsigned mtu, char *err
         snprintf(err, errlen, "cannot %s: out of memory", what);
         return -1;
     }
-    if (mtu > 0)
-        rtnl_link_set_mtu(change, mtu);
-    rtnl_link_set_flags(change, IFF_UP);
-    rc = rtnl_link_change(sk, link, change, 0);
+    if (want->mtu > 0)
+        rtnl_link_set_mtu(change, want->mtu);
+    if (want->up)
+        rtnl_link_set_flags(change, IFF_UP);
+    if (want->route_localnet)
+        rc = rtnl_link_inet_set_conf(change, IPV4_DEVCONF_ROUTE_LOCALNET, 1);
+    if (rc >= 0)
+        rc = rtnl_link_change(sk, link, change, 0);
     rtnl_link_put(change);
     rtnl_link_put(link);
     return rc < 0 ? nl_fail(err, errlen, what, rc) : 0;
+}
+
+static int link_up(struct nl_sock *sk, const char *name, unsigned mtu, char *err, size_t errlen)
+{
+    char what[64];
+    const struct link_want want = { .mtu = mtu, .up = 1 };
+    snprintf(what, sizeof(what), "bring %s up", name);
+    return link_change(sk, name, 0, &want, what, err, errlen);
 }
 
 static int addr_add(struct nl_sock *sk, int ifindex, int family, const char *addr, int prefix,
@@ -172,24 +190,10 @@ static int route_add(struct nl_sock *sk, int ifindex, int family, int table, con
  * unless route_localnet is set on the TUN. */
 static int automap_route(struct nl_sock *sk, int ifindex, char *err, size_t errlen)
 {
-    const char *what = "let the TUN accept replies from Tor's virtual addresses (route_localnet)";
-    struct rtnl_link *link = NULL, *change = NULL;
-    int rc = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
-    if (rc < 0)
-        return nl_fail(err, errlen, what, rc);
-    change = rtnl_link_alloc();
-    if (change == NULL) {
-        rtnl_link_put(link);
-        snprintf(err, errlen, "cannot %s: out of memory", what);
+    const struct link_want want = { .route_localnet = 1 };
+    if (link_change(sk, NULL, ifindex, &want, "let the TUN accept replies from Tor's virtual "
+                    "addresses (route_localnet)", err, errlen) != 0)
         return -1;
-    }
-    rc = rtnl_link_inet_set_conf(change, IPV4_DEVCONF_ROUTE_LOCALNET, 1);
-    if (rc == 0)
-        rc = rtnl_link_change(sk, link, change, 0);
-    rtnl_link_put(change);
-    rtnl_link_put(link);
-    if (rc < 0)
-        return nl_fail(err, errlen, what, rc);
     return route_add(sk, ifindex, AF_INET, RT_TABLE_LOCAL, TUN_AUTOMAP4, TUN_ADDR4,
                      "route Tor's virtual addresses " TUN_AUTOMAP4 " to the TUN", err, errlen);
 }

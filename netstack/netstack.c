@@ -57,6 +57,7 @@ static struct {
     int in_cb_detached;
     int in_cb_aborted;
     int up;
+    int ping_local;
 } ns;
 
 uint32_t netstack_random(void)
@@ -334,6 +335,31 @@ static struct pbuf *rx_right_size(struct pbuf *p, size_t len)
     return small;
 }
 
+static void udp_refused_count(uint16_t port)
+{
+    ns.stats.udp_refused++;
+    for (int i = 0; i < NS_UDP_PORT_SLOTS; i++) {
+        if (ns.stats.udp_refused_ports[i].n == 0 || ns.stats.udp_refused_ports[i].port == port) {
+            ns.stats.udp_refused_ports[i].port = port;
+            ns.stats.udp_refused_ports[i].n++;
+            return;
+        }
+    }
+}
+
+/* Answers the packet with ICMP(v6) destination unreachable, built by
+ * packet.c from its first PACKET_UNREACH_MAX bytes. */
+static void answer_unreach(struct pbuf *p, const struct packet_info *pi, enum packet_unreach why)
+{
+    static uint8_t in[PACKET_UNREACH_MAX], out[PACKET_UNREACH_MAX];
+    u16_t n = pbuf_copy_partial(p, in, sizeof(in), 0);
+    size_t len = packet_build_unreach(in, n, pi, why, out, sizeof(out));
+    if (len == 0)
+        return;
+    struct iovec iov = { .iov_base = out, .iov_len = len };
+    ns.cb->tun_write(ns.ctx, &iov, 1);
+}
+
 void netstack_rx_input(void *rx, size_t len)
 {
     struct pbuf *p = rx;
@@ -355,9 +381,28 @@ void netstack_rx_input(void *rx, size_t len)
     if (packet_is_tcp_open(&pi)) {
         if (!syn_hold(p, &pi))
             pbuf_free(p);
+    } else if (pi.proto == PACKET_UDP && pi.has_ports && !netstack_udp_served(&pi)) {
+        /* Tor carries no UDP: say so at once, so QUIC and the like fall
+         * back to TCP instead of waiting for a timeout. */
+        udp_refused_count(pi.dport);
+        answer_unreach(p, &pi, PACKET_UNREACH_PORT);
+        pbuf_free(p);
+    } else if (pi.has_icmp && (pi.family == 4 ? pi.icmp_type == PACKET_ICMP_ECHO_REQUEST
+                                              : pi.icmp_type == PACKET_ICMP6_ECHO_REQUEST)) {
+        /* Nothing can carry a ping to its destination; an echo reply
+         * would say that host is up when nobody asked it. */
+        if (ns.ping_local) {
+            ns.stats.echo_answered++;
+            struct ns_flow f;
+            flow_from_packet(&pi, &f);
+            netif_claim(&f);
+            ip_input_any(p);
+        } else {
+            ns.stats.echo_refused++;
+            answer_unreach(p, &pi, PACKET_UNREACH_PROHIBITED);
+            pbuf_free(p);
+        }
     } else {
-        if (pi.proto == PACKET_UDP && pi.has_ports && !netstack_udp_served(&pi))
-            ns.stats.udp_refused++;
         struct ns_flow f;
         flow_from_packet(&pi, &f);
         netif_claim(&f);
@@ -615,11 +660,12 @@ void netstack_release(void *hold)
 
 /* ---- life cycle ----------------------------------------------------- */
 
-int netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu)
+int netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu, int ping_local)
 {
     memset(&ns, 0, sizeof(ns));
     ns.cb = cb;
     ns.ctx = ctx;
+    ns.ping_local = ping_local;
     ns_mtu = mtu;
     lwip_init();
 

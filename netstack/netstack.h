@@ -41,14 +41,23 @@ struct netstack_callbacks {
 /* A datagram for a UDP listener; flow->src is the app's end. */
 typedef void (*ns_udp_recv_fn)(void *ctx, const struct ns_flow *flow, const void *data, size_t len);
 
+#define NS_UDP_PORT_SLOTS 8
+
 struct netstack_stats {
     uint64_t rx_packets, rx_malformed, rx_oversize;
     uint64_t udp_refused;    /* UDP to no listener: ICMP port unreachable */
+    /* The first NS_UDP_PORT_SLOTS destination ports refused, with counts
+     * (n == 0: an unused slot); the rest count only in udp_refused. */
+    struct { uint16_t port; uint64_t n; } udp_refused_ports[NS_UDP_PORT_SLOTS];
+    uint64_t echo_refused;   /* ICMP(v6) echo requests answered "prohibited" */
+    uint64_t echo_answered;  /* ... answered by the gateway itself (--ping local) */
     uint64_t syn_held, syn_duplicate, syn_refused, syn_lost;
     uint64_t tw_purged;
 };
 
-int  netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu);
+/* ping_local: answer echo requests to any address (the gateway's own
+ * reply); otherwise they are refused, "administratively prohibited". */
+int  netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu, int ping_local);
 void netstack_shutdown(void);
 const struct netstack_stats *netstack_stats(void);
 

@@ -25,6 +25,12 @@ static void parse_transport(const uint8_t *buf, size_t off, size_t end, struct p
         pi->sport = rd16(buf + off);
         pi->dport = rd16(buf + off + 2);
         pi->has_ports = 1;
+    } else if ((pi->family == 4 && pi->proto == PACKET_ICMP) ||
+               (pi->family == 6 && pi->proto == PACKET_ICMP6)) {
+        if (end <= off)
+            return;
+        pi->icmp_type = buf[off];
+        pi->has_icmp = 1;
     }
 }
 
@@ -77,4 +83,88 @@ int packet_is_tcp_open(const struct packet_info *pi)
 {
     return pi->proto == PACKET_TCP && pi->has_ports &&
            (pi->tcp_flags & (PACKET_TCP_SYN | PACKET_TCP_ACK | PACKET_TCP_RST)) == PACKET_TCP_SYN;
+}
+
+/* The Internet checksum over buf[0..len), continuing from sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)((buf[i] << 8) | buf[i + 1]);
+    if (len & 1)
+        sum += (uint32_t)(buf[len - 1] << 8);
+    return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* ICMP error messages are never answered with another (RFC 1122 3.2.2,
+ * RFC 4443 2.4): only echo requests and non-ICMP packets are. */
+static int is_icmp_error(const struct packet_info *pi)
+{
+    if (!pi->has_icmp)
+        return pi->proto == (pi->family == 4 ? PACKET_ICMP : PACKET_ICMP6);
+    if (pi->family == 4)
+        return pi->icmp_type != PACKET_ICMP_ECHO_REQUEST && pi->icmp_type != 13 &&
+               pi->icmp_type != 15 && pi->icmp_type != 17;
+    return pi->icmp_type < 128;
+}
+
+size_t packet_build_unreach(const uint8_t *in, size_t len, const struct packet_info *pi,
+                            enum packet_unreach why, uint8_t *out, size_t cap)
+{
+    if (is_icmp_error(pi))
+        return 0;
+    if (pi->family == 4) {
+        size_t quote = len < 576 - 28 ? len : 576 - 28;
+        size_t total = 28 + quote;
+        if (cap < total)
+            return 0;
+        memset(out, 0, 28);
+        out[0] = 0x45;
+        wr16(out + 2, (uint16_t)total);
+        out[8] = 64;                          /* TTL */
+        out[9] = PACKET_ICMP;
+        memcpy(out + 12, pi->dst, 4);
+        memcpy(out + 16, pi->src, 4);
+        wr16(out + 10, csum_fold(csum_add(0, out, 20)));
+        out[20] = 3;                          /* destination unreachable */
+        out[21] = why == PACKET_UNREACH_PORT ? 3 : 13;
+        memcpy(out + 28, in, quote);
+        wr16(out + 22, csum_fold(csum_add(0, out + 20, 8 + quote)));
+        return total;
+    }
+    if (pi->family != 6)
+        return 0;
+    size_t quote = len < PACKET_UNREACH_MAX - 48 ? len : PACKET_UNREACH_MAX - 48;
+    size_t total = 48 + quote;
+    if (cap < total)
+        return 0;
+    memset(out, 0, 48);
+    out[0] = 0x60;
+    wr16(out + 4, (uint16_t)(8 + quote));     /* payload length */
+    out[6] = PACKET_ICMP6;
+    out[7] = 64;                              /* hop limit */
+    memcpy(out + 8, pi->dst, 16);
+    memcpy(out + 24, pi->src, 16);
+    out[40] = 1;                              /* destination unreachable */
+    out[41] = why == PACKET_UNREACH_PORT ? 4 : 1;
+    memcpy(out + 48, in, quote);
+    /* Pseudo-header: source, destination, upper-layer length, next header. */
+    uint32_t sum = csum_add(0, out + 8, 32);
+    sum += (uint32_t)(8 + quote);
+    sum += PACKET_ICMP6;
+    sum = csum_add(sum, out + 40, 8 + quote);
+    wr16(out + 42, csum_fold(sum));
+    return total;
 }

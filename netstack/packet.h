@@ -6,8 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define PACKET_ICMP 1
 #define PACKET_TCP 6
 #define PACKET_UDP 17
+#define PACKET_ICMP6 58
+
+#define PACKET_ICMP_ECHO_REQUEST 8      /* ICMP type */
+#define PACKET_ICMP6_ECHO_REQUEST 128   /* ICMPv6 type */
 
 struct packet_info {
     uint8_t family;      /* 4 or 6 */
@@ -19,6 +24,8 @@ struct packet_info {
     uint8_t tcp_flags;   /* TCP only */
     uint32_t tcp_seq;    /* TCP only */
     int has_ports;       /* transport header present and complete */
+    uint8_t icmp_type;   /* ICMP (4) or ICMPv6 (6) only */
+    int has_icmp;        /* ICMP header's type present (first fragment) */
 };
 
 #define PACKET_TCP_FIN 0x01
@@ -39,5 +46,23 @@ enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_in
 
 /* A TCP segment that asks for a new connection: SYN without ACK/RST. */
 int packet_is_tcp_open(const struct packet_info *pi);
+
+/* Why a packet is answered with "destination unreachable". */
+enum packet_unreach {
+    PACKET_UNREACH_PORT,        /* ICMP 3/3, ICMPv6 1/4: no UDP service here */
+    PACKET_UNREACH_PROHIBITED,  /* ICMP 3/13, ICMPv6 1/1: not allowed (ping) */
+};
+
+/* Largest answer packet_build_unreach() writes (the IPv6 minimum MTU). */
+#define PACKET_UNREACH_MAX 1280
+
+/* Writes into out[0..cap) the ICMP / ICMPv6 "destination unreachable" that
+ * answers the packet in[0..len) (parsed into *pi): from its destination to
+ * its source, quoting as much of it as RFC 1812 / RFC 4443 allow (576 bytes
+ * in all for IPv4, 1280 for IPv6). Returns the answer's length, or 0 when
+ * the packet must not be answered (an ICMP error itself, or cap too small).
+ * Pure: no I/O, never reads past len. */
+size_t packet_build_unreach(const uint8_t *in, size_t len, const struct packet_info *pi,
+                            enum packet_unreach why, uint8_t *out, size_t cap);
 
 #endif

@@ -86,11 +86,7 @@ def tornet():
 
 @pytest.fixture(scope="session")
 def torgate_bin():
-    path = tgutil.torgate_path()
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail("torgate binary %s does not exist or is not executable: run make "
-                    "(or set TORGATE)" % path, pytrace=False)
-    return path
+    return tgutil.checked_torgate_path()
 
 
 @pytest.fixture
@@ -104,17 +100,8 @@ def tg(tornet, torgate_bin):
 
 @pytest.fixture
 def tg_popen(tornet, torgate_bin):
-    procs = []
-
-    def start(args, socks=None, **kw):
-        p = tgutil.popen_torgate(args, socks or tornet["TORNET_SOCKS"], text=True, **kw)
-        procs.append(p)
-        return p
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            tgutil.kill_group(p)
-            p.communicate()
+    """tg_popen(args, socks=None, **Popen kw) -> Popen; killed at teardown."""
+    yield from tgutil.tracked_popen(tornet["TORNET_SOCKS"])
 
 
 @pytest.fixture

@@ -46,11 +46,7 @@ def _tun_mode():
 
 @pytest.fixture(scope="session")
 def torgate_bin():
-    path = tgutil.torgate_path()
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail("torgate binary %s does not exist or is not executable: build it "
-                    "first (or set TORGATE)" % path, pytrace=False)
-    return path
+    return tgutil.checked_torgate_path()
 
 
 @pytest.fixture(scope="session")
@@ -173,19 +169,4 @@ def run_torgate(torgate_bin, servers):
 def popen_torgate(torgate_bin, servers):
     """popen_torgate(args, socks=<session SOCKS>, **Popen kw) -> Popen, for
     long-running cases; anything still running at teardown is killed."""
-    procs = []
-
-    def start(args, socks=servers.socks_addr, **kw):
-        kw.setdefault("text", True)
-        p = tgutil.popen_torgate(args, socks, **kw)
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            tgutil.kill_group(p)
-            try:
-                p.communicate(timeout=30)
-            except Exception:  # noqa: BLE001
-                pass
+    yield from tgutil.tracked_popen(servers.socks_addr)

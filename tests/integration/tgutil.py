@@ -28,6 +28,16 @@ def torgate_path():
     return os.environ.get("TORGATE") or os.path.join(REPO, "torgate")
 
 
+def checked_torgate_path():
+    """torgate_path(), failing the test run at once if it is not built."""
+    import pytest
+    path = torgate_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.fail("torgate binary %s does not exist or is not executable: run make "
+                    "(or set TORGATE)" % path, pytrace=False)
+    return path
+
+
 class RunAsUser:
     def __init__(self, spec):
         try:
@@ -125,6 +135,27 @@ def popen_torgate(args, socks, env=None, stdin=subprocess.DEVNULL,
     socks=None leaves out --socks."""
     return subprocess.Popen(torgate_argv(args, socks), env=torgate_env(env), stdin=stdin,
                             stdout=stdout, stderr=stderr, start_new_session=True, **kw)
+
+
+def tracked_popen(default_socks):
+    """The body of a popen fixture: yields start(args, socks=DEFAULT, **kw)
+    (text mode unless told otherwise) and kills whatever still runs after."""
+    procs = []
+
+    def start(args, socks=default_socks, **kw):
+        kw.setdefault("text", True)
+        p = popen_torgate(args, socks, **kw)
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            kill_group(p)
+            try:
+                p.communicate(timeout=30)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 class Hung(AssertionError):
