@@ -109,12 +109,20 @@ unit: $(UNIT_TESTS)
 FUZZ_DIR := build/fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 20
-FUZZERS := $(FUZZ_DIR)/fuzz_dns_query
+FUZZERS := $(FUZZ_DIR)/fuzz_dns_query $(FUZZ_DIR)/fuzz_socks_reply $(FUZZ_DIR)/fuzz_packet
+FUZZ_CC  := clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -I dns -o $@ $(filter %.c,$^) -lcares
+
+$(FUZZ_DIR)/fuzz_socks_reply: tests/fuzz/fuzz_socks_reply.c gateway/socks5.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -I gateway -o $@ $(filter %.c,$^)
+$(FUZZ_DIR)/fuzz_packet: tests/fuzz/fuzz_packet.c netstack/packet.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -I netstack -o $@ $(filter %.c,$^)
 
 fuzz: $(FUZZERS)
 	./tests/run-fuzz $(FUZZ_SECONDS)

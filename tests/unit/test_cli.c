@@ -286,6 +286,37 @@ static void test_tun_fd(void **state)
     expect_error_mentioning(PARSE(NULL, "-v"), "command");
 }
 
+static void test_ping(void **state)
+{
+    (void)state;
+    /* Refusing is the default: a local answer says a host is up when Tor,
+     * which carries no ICMP, was never asked. (The poison in parse_args
+     * would leave a forgotten default non-zero.) */
+    assert_int_equal(PARSE(NULL, "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.ping_local, 0);
+    assert_int_equal(PARSE(NULL, "--tun-fd", "3"), CLI_RUN);
+    assert_int_equal(cfg.ping_local, 0);
+
+    assert_int_equal(PARSE(NULL, "--ping", "local", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.ping_local, 1);
+    assert_int_equal(PARSE(NULL, "--ping=local", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.ping_local, 1);
+    assert_int_equal(PARSE(NULL, "--ping", "refuse", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.ping_local, 0);
+    assert_string_equal(cfg.cmd[0], "true");
+
+    /* Anything else is an error naming both the option and the value;
+     * the words are matched exactly, not by case or prefix. */
+    expect_error_mentioning(PARSE(NULL, "--ping", "loud", "--", "true"), "--ping");
+    expect_error_mentioning(PARSE(NULL, "--ping", "loud", "--", "true"), "loud");
+    static const char *const bad[] = { "", "Local", "REFUSE", "loc", "localhost", "refused", "1" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_error_mentioning(PARSE(NULL, "--ping", bad[i], "--", "true"), "--ping");
+    expect_error_mentioning(PARSE(NULL, "--ping"), "--ping");
+
+    assert_non_null(strstr(cli_usage(), "--ping"));
+}
+
 static void test_unknown_options(void **state)
 {
     (void)state;
@@ -351,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_help_version),
         cmocka_unit_test(test_mtu),
         cmocka_unit_test(test_tun_fd),
+        cmocka_unit_test(test_ping),
         cmocka_unit_test(test_unknown_options),
         cmocka_unit_test(test_unknown_option_leading_a_cluster),
         cmocka_unit_test(test_reparse),

@@ -20,6 +20,12 @@ static void put32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
 }
 
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* IPv4 header of ihl 32-bit words; options are NOPs. Returns ihl * 4. */
 static size_t ip4(uint8_t *b, unsigned ihl, uint16_t total, uint8_t proto, uint16_t frag)
 {
@@ -403,6 +409,364 @@ static void test_fragments(void **state)
     }
 }
 
+/* ---- ICMP type in packet_parse ----------------------------------------- */
+
+static void test_parse_icmp(void **state)
+{
+    (void)state;
+    uint8_t b[64];
+    struct packet_info pi;
+
+    ip4(b, 5, 28, PACKET_ICMP, 0);
+    memset(b + 20, 0, 8);
+    b[20] = PACKET_ICMP_ECHO_REQUEST;
+    assert_int_equal(parse(b, 28, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 1);
+    assert_int_equal(pi.icmp_type, PACKET_ICMP_ECHO_REQUEST);
+    assert_int_equal(pi.has_ports, 0);
+    assert_false(packet_is_tcp_open(&pi));
+    /* The type is the first byte: one byte of ICMP is enough to see it. */
+    ip4(b, 5, 21, PACKET_ICMP, 0);
+    assert_int_equal(parse(b, 21, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 1);
+    assert_int_equal(pi.icmp_type, PACKET_ICMP_ECHO_REQUEST);
+    /* No ICMP byte inside the total length: the 8 after it is padding. */
+    ip4(b, 5, 20, PACKET_ICMP, 0);
+    assert_int_equal(parse(b, 28, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 0);
+    assert_int_equal(pi.icmp_type, 0);
+    /* A later fragment starts mid-payload: its first byte is no type. */
+    ip4(b, 5, 28, PACKET_ICMP, 0x0001);
+    assert_int_equal(parse(b, 28, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 0);
+    /* ICMPv6 (58) inside IPv4 is not ICMP. */
+    ip4(b, 5, 28, PACKET_ICMP6, 0);
+    assert_int_equal(parse(b, 28, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 0);
+
+    ip6(b, 8, PACKET_ICMP6);
+    memset(b + 40, 0, 8);
+    b[40] = PACKET_ICMP6_ECHO_REQUEST;
+    assert_int_equal(parse(b, 48, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 1);
+    assert_int_equal(pi.icmp_type, PACKET_ICMP6_ECHO_REQUEST);
+    assert_int_equal(pi.has_ports, 0);
+    ip6(b, 1, PACKET_ICMP6);
+    assert_int_equal(parse(b, 41, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 1);
+    assert_int_equal(pi.icmp_type, PACKET_ICMP6_ECHO_REQUEST);
+    ip6(b, 0, PACKET_ICMP6);
+    assert_int_equal(parse(b, 48, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 0);
+    assert_int_equal(pi.icmp_type, 0);
+    /* IPv4's ICMP number (1) behind an IPv6 header is not ICMPv6. */
+    ip6(b, 8, PACKET_ICMP);
+    assert_int_equal(parse(b, 48, &pi), PACKET_OK);
+    assert_int_equal(pi.has_icmp, 0);
+}
+
+/* ---- destination unreachable ------------------------------------------- */
+
+/* One's-complement sum of big-endian 16-bit words, folded but not inverted.
+ * Written apart from packet.c's, so that a shared mistake cannot pass: a
+ * region whose checksum field is right sums to 0xFFFF. */
+static uint16_t ones_sum(uint32_t sum, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sum += i % 2 == 0 ? (uint32_t)p[i] << 8 : p[i];
+    while (sum > 0xFFFF)
+        sum = (sum >> 16) + (sum & 0xFFFF);
+    return (uint16_t)sum;
+}
+
+static int sum_ok(const uint8_t *p, size_t n) { return ones_sum(0, p, n) == 0xFFFF; }
+
+/* ICMPv6 covers a pseudo-header too (RFC 8200 8.1): source, destination,
+ * 32-bit upper-layer length, three zeros and next header 58. */
+static int sum6_ok(const uint8_t *ip, const uint8_t *icmp, size_t n)
+{
+    uint8_t pseudo[40];
+    memcpy(pseudo, ip + 8, 32);
+    put32(pseudo + 32, (uint32_t)n);
+    memset(pseudo + 36, 0, 3);
+    pseudo[39] = PACKET_ICMP6;
+    return ones_sum(ones_sum(0, pseudo, sizeof(pseudo)), icmp, n) == 0xFFFF;
+}
+
+static void test_checksum_verifier(void **state)
+{
+    (void)state;
+    /* A known-good IPv4 header (checksum 0xb861), so that the verifier the
+     * tests below rely on is itself checked, and shown to notice damage. */
+    uint8_t h[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+                      0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+    assert_true(sum_ok(h, sizeof(h)));
+    h[15] ^= 0x10;
+    assert_false(sum_ok(h, sizeof(h)));
+    /* Odd length: the last byte is the high half of a zero-padded word. */
+    static const uint8_t odd[3] = { 0x12, 0x34, 0x56 };
+    assert_int_equal(ones_sum(0, odd, 3), 0x6834);
+}
+
+#define GUARD 64
+
+/* Answers in[0..len) into out[0..cap). The input is a heap copy of exactly
+ * len bytes and the output a heap buffer of cap bytes plus a guard, so ASan
+ * catches any over-read and the guard any write past cap. */
+static size_t answer(const uint8_t *in, size_t len, enum packet_unreach why, uint8_t *out, size_t cap)
+{
+    struct packet_info pi;
+    assert_int_equal(parse(in, len, &pi), PACKET_OK);
+    uint8_t *copy = malloc(len);
+    uint8_t *buf = malloc(cap + GUARD);
+    assert_non_null(copy);
+    assert_non_null(buf);
+    memcpy(copy, in, len);
+    memset(buf, 0xEE, cap + GUARD);
+    size_t n = packet_build_unreach(copy, len, &pi, why, buf, cap);
+    assert_true(n <= cap);
+    for (size_t i = cap; i < cap + GUARD; i++)
+        if (buf[i] != 0xEE)
+            fail_msg("byte %zu written with cap %zu", i, cap);
+    memcpy(out, buf, n);
+    free(buf);
+    free(copy);
+    return n;
+}
+
+/* The whole of an IPv4 answer, against the packet in[0..len) it answers. */
+static void check_unreach4(const uint8_t *a, size_t n, const uint8_t *in, size_t len, uint8_t code)
+{
+    size_t quote = len < 576 - 28 ? len : 576 - 28;
+    assert_int_equal(n, 28 + quote);
+    assert_true(n <= 576);
+    assert_int_equal(a[0], 0x45);             /* version 4, no options */
+    assert_int_equal(get16(a + 2), n);
+    assert_int_equal(get16(a + 6) & 0x3fff, 0);   /* not a fragment */
+    assert_int_equal(a[8], 64);
+    assert_int_equal(a[9], PACKET_ICMP);
+    assert_memory_equal(a + 12, in + 16, 4);  /* from where it was going */
+    assert_memory_equal(a + 16, in + 12, 4);  /* back to who sent it */
+    assert_true(sum_ok(a, 20));
+    assert_int_equal(a[20], 3);
+    assert_int_equal(a[21], code);
+    assert_int_equal(get32(a + 24), 0);       /* unused */
+    assert_true(sum_ok(a + 20, n - 20));
+    assert_memory_equal(a + 28, in, quote);
+}
+
+static void check_unreach6(const uint8_t *a, size_t n, const uint8_t *in, size_t len, uint8_t code)
+{
+    size_t quote = len < 1280 - 48 ? len : 1280 - 48;
+    assert_int_equal(n, 48 + quote);
+    assert_true(n <= 1280);
+    assert_int_equal(get32(a), 0x60000000);   /* no traffic class, no flow */
+    assert_int_equal(get16(a + 4), n - 40);
+    assert_int_equal(a[6], PACKET_ICMP6);
+    assert_int_equal(a[7], 64);
+    assert_memory_equal(a + 8, in + 24, 16);
+    assert_memory_equal(a + 24, in + 8, 16);
+    assert_int_equal(a[40], 1);
+    assert_int_equal(a[41], code);
+    assert_int_equal(get32(a + 44), 0);       /* unused */
+    assert_true(sum6_ok(a, a + 40, n - 40));
+    assert_memory_equal(a + 48, in, quote);
+}
+
+/* A UDP datagram of len bytes in all, with a payload that differs at every
+ * offset, so a quote from the wrong place or of the wrong length shows. */
+static void udp4(uint8_t *b, size_t len)
+{
+    ip4(b, 5, (uint16_t)len, PACKET_UDP, 0);
+    udp(b + 20, 53000, 33434, (uint16_t)(len - 20));
+    for (size_t i = 28; i < len; i++)
+        b[i] = (uint8_t)(i * 7 + i / 256);
+}
+
+static void udp6(uint8_t *b, size_t len)
+{
+    ip6(b, (uint16_t)(len - 40), PACKET_UDP);
+    udp(b + 40, 53000, 33434, (uint16_t)(len - 40));
+    for (size_t i = 48; i < len; i++)
+        b[i] = (uint8_t)(i * 7 + i / 256);
+}
+
+static void test_unreach_v4(void **state)
+{
+    (void)state;
+    uint8_t b[64], a[PACKET_UNREACH_MAX];
+    struct packet_info pi;
+
+    udp4(b, 40);
+    size_t n = answer(b, 40, PACKET_UNREACH_PORT, a, sizeof(a));
+    check_unreach4(a, n, b, 40, 3);
+    assert_memory_equal(a + 12, DST4, 4);
+    assert_memory_equal(a + 16, SRC4, 4);
+    n = answer(b, 40, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach4(a, n, b, 40, 13);
+
+    /* The answer parses as what it is, and being an ICMP error itself it is
+     * never answered in turn. */
+    assert_int_equal(parse(a, n, &pi), PACKET_OK);
+    assert_int_equal(pi.family, 4);
+    assert_int_equal(pi.proto, PACKET_ICMP);
+    assert_int_equal(pi.has_icmp, 1);
+    assert_int_equal(pi.icmp_type, 3);
+    assert_int_equal(answer(a, n, PACKET_UNREACH_PORT, b, sizeof(b)), 0);
+
+    /* Options in the original: the answer still has a 20-byte header and
+     * quotes the options with the rest. */
+    ip4(b, 7, 28 + 8, PACKET_UDP, 0);
+    udp(b + 28, 1, 2, 8);
+    n = answer(b, 36, PACKET_UNREACH_PORT, a, sizeof(a));
+    check_unreach4(a, n, b, 36, 3);
+
+    /* A TCP SYN is answered like anything else that is not ICMP. */
+    ip4(b, 5, 40, PACKET_TCP, 0);
+    tcp(b + 20, 40000, 25, 1, PACKET_TCP_SYN);
+    n = answer(b, 40, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach4(a, n, b, 40, 13);
+}
+
+static void test_unreach_v6(void **state)
+{
+    (void)state;
+    uint8_t b[64], a[PACKET_UNREACH_MAX];
+    struct packet_info pi;
+
+    udp6(b, 60);
+    size_t n = answer(b, 60, PACKET_UNREACH_PORT, a, sizeof(a));
+    check_unreach6(a, n, b, 60, 4);
+    assert_memory_equal(a + 8, DST6, 16);
+    assert_memory_equal(a + 24, SRC6, 16);
+    n = answer(b, 60, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach6(a, n, b, 60, 1);
+
+    assert_int_equal(parse(a, n, &pi), PACKET_OK);
+    assert_int_equal(pi.family, 6);
+    assert_int_equal(pi.proto, PACKET_ICMP6);
+    assert_int_equal(pi.has_icmp, 1);
+    assert_int_equal(pi.icmp_type, 1);
+    assert_int_equal(answer(a, n, PACKET_UNREACH_PORT, b, sizeof(b)), 0);
+
+    ip6(b, 20, PACKET_TCP);
+    tcp(b + 40, 40000, 25, 1, PACKET_TCP_SYN);
+    n = answer(b, 60, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach6(a, n, b, 60, 1);
+}
+
+static void test_unreach_lengths(void **state)
+{
+    (void)state;
+    /* Odd lengths exercise the checksum's padding byte; 548 / 1232 are the
+     * largest quotes that fit, one more must be cut, 1500 is a full frame. */
+    static const size_t lens4[] = { 28, 29, 33, 101, 547, 548, 549, 1000, 1500 };
+    static const size_t lens6[] = { 48, 49, 53, 101, 1231, 1232, 1233, 1279, 1280, 1500 };
+    uint8_t b[1500], a[PACKET_UNREACH_MAX];
+
+    for (size_t i = 0; i < sizeof(lens4) / sizeof(lens4[0]); i++) {
+        udp4(b, lens4[i]);
+        size_t n = answer(b, lens4[i], PACKET_UNREACH_PORT, a, sizeof(a));
+        check_unreach4(a, n, b, lens4[i], 3);
+    }
+    for (size_t i = 0; i < sizeof(lens6) / sizeof(lens6[0]); i++) {
+        udp6(b, lens6[i]);
+        size_t n = answer(b, lens6[i], PACKET_UNREACH_PORT, a, sizeof(a));
+        check_unreach6(a, n, b, lens6[i], 4);
+    }
+
+    /* A full 1500-byte datagram: exactly the minimum each family promises
+     * to carry, so the answer needs no fragmenting anywhere. */
+    udp4(b, 1500);
+    assert_int_equal(answer(b, 1500, PACKET_UNREACH_PORT, a, sizeof(a)), 576);
+    assert_int_equal(get16(a + 2), 576);
+    assert_memory_equal(a + 28, b, 548);
+    udp6(b, 1500);
+    assert_int_equal(answer(b, 1500, PACKET_UNREACH_PORT, a, sizeof(a)), 1280);
+    assert_int_equal(get16(a + 4), 1240);
+    assert_memory_equal(a + 48, b, 1232);
+}
+
+static void test_unreach_icmp(void **state)
+{
+    (void)state;
+    uint8_t b[64], a[PACKET_UNREACH_MAX];
+
+    /* A ping is answered: "prohibited" is how a refused ping is told. */
+    ip4(b, 5, 28, PACKET_ICMP, 0);
+    memset(b + 20, 0, 8);
+    b[20] = PACKET_ICMP_ECHO_REQUEST;
+    size_t n = answer(b, 28, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach4(a, n, b, 28, 13);
+    /* So is the first fragment of a large one. */
+    put16(b + 6, 0x2000);
+    n = answer(b, 28, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach4(a, n, b, 28, 13);
+
+    /* ICMP errors are never answered (RFC 1122 3.2.2), nor is ICMP whose
+     * type cannot be seen: a later fragment, or no ICMP byte at all. */
+    static const uint8_t errors4[] = { 3, 4, 5, 11, 12 };
+    for (size_t i = 0; i < sizeof(errors4); i++) {
+        ip4(b, 5, 28, PACKET_ICMP, 0);
+        b[20] = errors4[i];
+        assert_int_equal(answer(b, 28, PACKET_UNREACH_PORT, a, sizeof(a)), 0);
+        assert_int_equal(answer(b, 28, PACKET_UNREACH_PROHIBITED, a, sizeof(a)), 0);
+    }
+    ip4(b, 5, 28, PACKET_ICMP, 0x0001);
+    b[20] = PACKET_ICMP_ECHO_REQUEST;
+    assert_int_equal(answer(b, 28, PACKET_UNREACH_PROHIBITED, a, sizeof(a)), 0);
+    ip4(b, 5, 28, PACKET_ICMP, 0x20b9);
+    b[20] = PACKET_ICMP_ECHO_REQUEST;
+    assert_int_equal(answer(b, 28, PACKET_UNREACH_PROHIBITED, a, sizeof(a)), 0);
+    ip4(b, 5, 20, PACKET_ICMP, 0);
+    assert_int_equal(answer(b, 20, PACKET_UNREACH_PROHIBITED, a, sizeof(a)), 0);
+
+    ip6(b, 8, PACKET_ICMP6);
+    memset(b + 40, 0, 8);
+    b[40] = PACKET_ICMP6_ECHO_REQUEST;
+    n = answer(b, 48, PACKET_UNREACH_PROHIBITED, a, sizeof(a));
+    check_unreach6(a, n, b, 48, 1);
+
+    /* ICMPv6 types below 128 are errors (RFC 4443 2.1, 2.4 e). */
+    static const uint8_t errors6[] = { 1, 2, 3, 4, 100, 127 };
+    for (size_t i = 0; i < sizeof(errors6); i++) {
+        ip6(b, 8, PACKET_ICMP6);
+        b[40] = errors6[i];
+        assert_int_equal(answer(b, 48, PACKET_UNREACH_PORT, a, sizeof(a)), 0);
+        assert_int_equal(answer(b, 48, PACKET_UNREACH_PROHIBITED, a, sizeof(a)), 0);
+    }
+    ip6(b, 0, PACKET_ICMP6);
+    assert_int_equal(answer(b, 40, PACKET_UNREACH_PROHIBITED, a, sizeof(a)), 0);
+}
+
+static void test_unreach_cap(void **state)
+{
+    (void)state;
+    uint8_t b[1500], a[PACKET_UNREACH_MAX];
+
+    /* One byte short is refused whole, with nothing written past cap (the
+     * guard in answer()); the exact size is enough. */
+    udp4(b, 40);
+    assert_int_equal(answer(b, 40, PACKET_UNREACH_PORT, a, 67), 0);
+    assert_int_equal(answer(b, 40, PACKET_UNREACH_PORT, a, 0), 0);
+    assert_int_equal(answer(b, 40, PACKET_UNREACH_PORT, a, 68), 68);
+    check_unreach4(a, 68, b, 40, 3);
+    udp4(b, 1500);
+    assert_int_equal(answer(b, 1500, PACKET_UNREACH_PORT, a, 575), 0);
+    assert_int_equal(answer(b, 1500, PACKET_UNREACH_PORT, a, 576), 576);
+    check_unreach4(a, 576, b, 1500, 3);
+
+    udp6(b, 60);
+    assert_int_equal(answer(b, 60, PACKET_UNREACH_PORT, a, 107), 0);
+    assert_int_equal(answer(b, 60, PACKET_UNREACH_PORT, a, 0), 0);
+    assert_int_equal(answer(b, 60, PACKET_UNREACH_PORT, a, 108), 108);
+    check_unreach6(a, 108, b, 60, 4);
+    udp6(b, 1500);
+    assert_int_equal(answer(b, 1500, PACKET_UNREACH_PORT, a, 1279), 0);
+    assert_int_equal(answer(b, 1500, PACKET_UNREACH_PORT, a, 1280), 1280);
+    check_unreach6(a, 1280, b, 1500, 4);
+}
+
 /* ---- fuzz against an independent reading of the formats --------------- */
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
@@ -452,8 +816,8 @@ static void test_fuzz(void **state)
     (void)state;
     static const uint8_t first[] = { 0x45, 0x46, 0x4f, 0x44, 0x40, 0x60, 0x6f, 0x50, 0x00 };
     static const uint8_t protos[] = { PACKET_TCP, PACKET_UDP, 1, 58 };
-    unsigned seen[4] = { 0 }, ports = 0, opens = 0;
-    uint8_t b[128];
+    unsigned seen[4] = { 0 }, ports = 0, opens = 0, icmps = 0, answered = 0, refused = 0;
+    uint8_t b[128], a[PACKET_UNREACH_MAX];
 
     for (int iter = 0; iter < 200000; iter++) {
         size_t len = rnd() % 101;
@@ -509,12 +873,40 @@ static void test_fuzz(void **state)
         int want_open = want_ports && pi.proto == PACKET_TCP && (b[l4 + 13] & 0x16) == 0x02;
         assert_int_equal(packet_is_tcp_open(&pi), want_open);
         opens += (unsigned)want_open;
+
+        /* ICMP only in its own family, and only with its first byte. */
+        int icmp = pi.proto == (v4 ? PACKET_ICMP : PACKET_ICMP6);
+        int want_icmp = icmp && l4len >= 1;
+        assert_int_equal(pi.has_icmp, want_icmp);
+        assert_int_equal(pi.icmp_type, want_icmp ? b[l4] : 0);
+        icmps += (unsigned)want_icmp;
+
+        /* Whatever is answered is well formed; anything not ICMP is
+         * answered; an ICMP error, or ICMP of unknown type, is not. Types
+         * that are neither (v4 echo reply, say) may go either way. */
+        enum packet_unreach why = rnd() % 2 ? PACKET_UNREACH_PORT : PACKET_UNREACH_PROHIBITED;
+        size_t n = answer(b, len, why, a, sizeof(a));
+        int error = icmp && (!want_icmp || (v4 ? memchr("\3\4\5\13\14", b[l4], 5) != NULL
+                                                : b[l4] < 128));
+        if (!icmp)
+            assert_true(n > 0);
+        if (error)
+            assert_int_equal(n, 0);
+        if (n > 0 && v4)
+            check_unreach4(a, n, b, len, why == PACKET_UNREACH_PORT ? 3 : 13);
+        else if (n > 0)
+            check_unreach6(a, n, b, len, why == PACKET_UNREACH_PORT ? 4 : 1);
+        answered += n > 0;
+        refused += error;
     }
     /* Every verdict must have come up, or the loop tested little. */
     for (int i = 0; i < 4; i++)
         assert_true(seen[i] > 1000);
     assert_true(ports > 1000);
     assert_true(opens > 100);
+    assert_true(icmps > 1000);
+    assert_true(answered > 1000);
+    assert_true(refused > 1000);
 }
 
 int main(void)
@@ -530,6 +922,13 @@ int main(void)
         cmocka_unit_test(test_short_transport),
         cmocka_unit_test(test_padding_ignored),
         cmocka_unit_test(test_fragments),
+        cmocka_unit_test(test_parse_icmp),
+        cmocka_unit_test(test_checksum_verifier),
+        cmocka_unit_test(test_unreach_v4),
+        cmocka_unit_test(test_unreach_v6),
+        cmocka_unit_test(test_unreach_lengths),
+        cmocka_unit_test(test_unreach_icmp),
+        cmocka_unit_test(test_unreach_cap),
         cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of fuzz_socks_reply and fuzz_packet (the DNS
+corpus has make_dns_corpus.py): a few well-formed inputs of each kind, from
+which libFuzzer mutates. Usage: tests/fuzz/make_corpus.py (rewrites
+tests/fuzz/corpus/socks_reply and tests/fuzz/corpus/packet)."""
+
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(kind, name, data):
+    d = os.path.join(HERE, "corpus", kind)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def socks():
+    ok4 = b"\x05\x00\x00\x01\xc0\x00\x02\x07\x00\x50"
+    ok6 = b"\x05\x00\x00\x04" + bytes(15) + b"\x07\x01\xbb"
+    name = b"\x05\x00\x00\x03\x0bexample.com\x00\x00"
+    seeds = {
+        # mode byte (command, credentials), cut byte, then the server's bytes
+        "connect-noauth": b"\x00\x05" + b"\x05\x00" + ok4,
+        "connect-auth": b"\x08\x03" + b"\x05\x02" + b"\x01\x00" + ok4,
+        "connect-auth-rejected": b"\x08\x02" + b"\x05\x02" + b"\x01\x01",
+        "connect-v6": b"\x01\x07" + b"\x05\x00" + ok6,
+        "connect-refused": b"\x00\x04" + b"\x05\x00" + b"\x05\x05\x00\x01" + bytes(6),
+        "onion-not-found": b"\x0a\x01" + b"\x05\x02\x01\x00" + b"\x05\xf0\x00\x01" + bytes(6),
+        "resolve-ok": b"\x0e\x09" + b"\x05\x02\x01\x00" + ok4,
+        "resolve-failed-atyp0": b"\x06\x02" + b"\x05\x00" + b"\x05\x04\x00\x00" + bytes(6),
+        "resolve-ptr-name": b"\x03\x05" + b"\x05\x00" + name,
+        "no-method": b"\x00\x01" + b"\x05\xff",
+        "not-socks": b"\x00\x00" + b"HTTP/1.0 400 Bad Request\r\n\r\n",
+    }
+    for k, v in seeds.items():
+        write("socks_reply", k, v)
+
+
+def csum(b):
+    if len(b) & 1:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ip4(proto, payload):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto, 0,
+                    bytes([10, 66, 0, 2]), bytes([192, 0, 2, 7]))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def ip6(nh, payload):
+    return struct.pack("!IHBB", 0x60000000, len(payload), nh, 64) + \
+        bytes.fromhex("fd746f72000000000000000000000002") + \
+        bytes.fromhex("20010db8000000000000000000000007") + payload
+
+
+def packets():
+    udp = struct.pack("!HHHH", 40000, 443, 8 + 5, 0) + b"quic!"
+    syn = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 5 << 4, 0x02, 65535, 0, 0)
+    echo4 = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"ping"
+    echo6 = struct.pack("!BBHHH", 128, 0, 0, 1, 1) + b"ping"
+    unreach4 = struct.pack("!BBHI", 3, 3, 0, 0) + ip4(17, udp)[:28]
+    seeds = {
+        "udp4": ip4(17, udp), "udp6": ip6(17, udp),
+        "syn4": ip4(6, syn), "syn6": ip6(6, syn),
+        "echo4": ip4(1, echo4), "echo6": ip6(58, echo6),
+        "icmp-error4": ip4(1, unreach4),
+        "udp4-big": ip4(17, struct.pack("!HHHH", 40000, 53, 8 + 1400, 0) + bytes(1400)),
+    }
+    for k, v in seeds.items():
+        write("packet", k, v)
+
+
+if __name__ == "__main__":
+    socks()
+    packets()
