@@ -146,17 +146,14 @@ static void lookup_free(struct lookup *lk)
 
 /* An address an exit must never hand us: ours (the virtual pool, the TUN's
  * subnet) or loopback. Following one would reach something else entirely. */
-static int answer_is_ours(int family, const uint8_t *a)
+static int answer_is_ours(const struct dns_server *d, int family, const uint8_t *a)
 {
     static const uint8_t loop6[16] = { [15] = 1 };
-    uint8_t tun[16];
     if (vmap_in_pool(family, a))
         return 1;
     if (family == 4)
-        return a[0] == 127 || (inet_pton(AF_INET, TUN_GATEWAY4, tun) == 1 &&
-                               memcmp(a, tun, 3) == 0);
-    return memcmp(a, loop6, 16) == 0 ||
-           (inet_pton(AF_INET6, TUN_GATEWAY6, tun) == 1 && memcmp(a, tun, 8) == 0);
+        return a[0] == 127 || memcmp(a, d->addr4, 3) == 0;      /* the TUN's /24 */
+    return memcmp(a, loop6, 16) == 0 || memcmp(a, d->addr6, 8) == 0;   /* its /64 */
 }
 
 /* Every label 1..63 octets: otherwise the name could not be encoded. */
@@ -188,7 +185,7 @@ static void lookup_store(struct lookup *lk, int ok, uint8_t rep, const struct so
     e.rcode = DNS_R_SERVFAIL;
     int is_ip = b->atyp == SOCKS5_ATYP_IPV4 || b->atyp == SOCKS5_ATYP_IPV6;
     int family = b->atyp == SOCKS5_ATYP_IPV4 ? 4 : 6;
-    if (ok && lk->need.kind == DNS_NEED_NAME && is_ip && answer_is_ours(family, b->addr)) {
+    if (ok && lk->need.kind == DNS_NEED_NAME && is_ip && answer_is_ours(d, family, b->addr)) {
         /* Rare in real use and a sign of DNS rebinding: worth the user's eyes. */
         char text[INET6_ADDRSTRLEN];
         if (inet_ntop(family == 4 ? AF_INET : AF_INET6, b->addr, text, sizeof(text)) == NULL)

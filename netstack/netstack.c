@@ -103,6 +103,12 @@ static err_t netif_out_pbuf(struct pbuf *p)
     return ERR_OK;
 }
 
+void netstack_tun_send(const void *data, size_t len)
+{
+    struct iovec iov = { .iov_base = (void *)(uintptr_t)data, .iov_len = len };
+    ns.cb->tun_write(ns.ctx, &iov, 1);
+}
+
 static err_t netif_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
 {
     (void)netif;
@@ -335,31 +341,6 @@ static struct pbuf *rx_right_size(struct pbuf *p, size_t len)
     return small;
 }
 
-static void udp_refused_count(uint16_t port)
-{
-    ns.stats.udp_refused++;
-    for (int i = 0; i < NS_UDP_PORT_SLOTS; i++) {
-        if (ns.stats.udp_refused_ports[i].n == 0 || ns.stats.udp_refused_ports[i].port == port) {
-            ns.stats.udp_refused_ports[i].port = port;
-            ns.stats.udp_refused_ports[i].n++;
-            return;
-        }
-    }
-}
-
-/* Answers the packet with ICMP(v6) destination unreachable, built by
- * packet.c from its first PACKET_UNREACH_MAX bytes. */
-static void answer_unreach(struct pbuf *p, const struct packet_info *pi, enum packet_unreach why)
-{
-    static uint8_t in[PACKET_UNREACH_MAX], out[PACKET_UNREACH_MAX];
-    u16_t n = pbuf_copy_partial(p, in, sizeof(in), 0);
-    size_t len = packet_build_unreach(in, n, pi, why, out, sizeof(out));
-    if (len == 0)
-        return;
-    struct iovec iov = { .iov_base = out, .iov_len = len };
-    ns.cb->tun_write(ns.ctx, &iov, 1);
-}
-
 void netstack_rx_input(void *rx, size_t len)
 {
     struct pbuf *p = rx;
@@ -382,27 +363,11 @@ void netstack_rx_input(void *rx, size_t len)
         if (!syn_hold(p, &pi))
             pbuf_free(p);
     } else if (pi.proto == PACKET_UDP && pi.has_ports && !netstack_udp_served(&pi)) {
-        /* Tor carries no UDP: say so at once, so QUIC and the like fall
-         * back to TCP instead of waiting for a timeout. */
-        udp_refused_count(pi.dport);
-        answer_unreach(p, &pi, PACKET_UNREACH_PORT);
-        pbuf_free(p);
-    } else if (pi.has_icmp && (pi.family == 4 ? pi.icmp_type == PACKET_ICMP_ECHO_REQUEST
-                                              : pi.icmp_type == PACKET_ICMP6_ECHO_REQUEST)) {
-        /* Nothing can carry a ping to its destination; an echo reply
-         * would say that host is up when nobody asked it. */
-        if (ns.ping_local) {
-            ns.stats.echo_answered++;
-            struct ns_flow f;
-            flow_from_packet(&pi, &f);
-            netif_claim(&f);
-            ip_input_any(p);
-        } else {
-            ns.stats.echo_refused++;
-            answer_unreach(p, &pi, PACKET_UNREACH_PROHIBITED);
-            pbuf_free(p);
-        }
+        netstack_refuse(p, &pi, PACKET_UNREACH_PORT, &ns.stats);
+    } else if (packet_is_echo_request(&pi) && !ns.ping_local) {
+        netstack_refuse(p, &pi, PACKET_UNREACH_PROHIBITED, &ns.stats);
     } else {
+        ns.stats.echo_answered += (uint64_t)packet_is_echo_request(&pi);
         struct ns_flow f;
         flow_from_packet(&pi, &f);
         netif_claim(&f);

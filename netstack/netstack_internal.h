@@ -12,4 +12,13 @@ void netstack_flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *d
 int  netstack_udp_served(const struct packet_info *pi);
 void netstack_udp_shutdown(void);
 
+/* Writes one packet of our own to the TUN, towards the app. */
+void netstack_tun_send(const void *data, size_t len);
+
+/* Answers a packet Tor cannot carry with ICMP(v6) destination unreachable
+ * (netstack_refuse.c), counts it in *st, and frees p. */
+struct pbuf;
+void netstack_refuse(struct pbuf *p, const struct packet_info *pi, enum packet_unreach why,
+                     struct netstack_stats *st);
+
 #endif

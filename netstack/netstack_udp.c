@@ -1,5 +1,5 @@
 /* UDP services on the sandbox's side of the TUN (the DNS stub). Any other
- * UDP finds no listener, and lwIP answers it with ICMP port unreachable. */
+ * UDP is refused by netstack_refuse.c (ICMP port unreachable). */
 #define _GNU_SOURCE
 #include "netstack.h"
 #include "netstack_internal.h"

@@ -85,6 +85,12 @@ int packet_is_tcp_open(const struct packet_info *pi)
            (pi->tcp_flags & (PACKET_TCP_SYN | PACKET_TCP_ACK | PACKET_TCP_RST)) == PACKET_TCP_SYN;
 }
 
+int packet_is_echo_request(const struct packet_info *pi)
+{
+    return pi->has_icmp && pi->icmp_type == (pi->family == 4 ? PACKET_ICMP_ECHO_REQUEST
+                                                             : PACKET_ICMP6_ECHO_REQUEST);
+}
+
 /* The Internet checksum over buf[0..len), continuing from sum. */
 static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 {

@@ -47,6 +47,9 @@ enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_in
 /* A TCP segment that asks for a new connection: SYN without ACK/RST. */
 int packet_is_tcp_open(const struct packet_info *pi);
 
+/* An ICMP echo request (IPv4) or ICMPv6 echo request (IPv6): a ping. */
+int packet_is_echo_request(const struct packet_info *pi);
+
 /* Why a packet is answered with "destination unreachable". */
 enum packet_unreach {
     PACKET_UNREACH_PORT,        /* ICMP 3/3, ICMPv6 1/4: no UDP service here */
