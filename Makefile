@@ -15,7 +15,8 @@ include netstack/lwip.mk
 
 GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \
                 gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_fs.c gateway/sandbox_init.c \
-                gateway/socks_io.c gateway/relay.c gateway/tor_resolve.c gateway/dns_server.c gateway/loop.c
+                gateway/socks_io.c gateway/relay.c gateway/tor_resolve.c gateway/dns_server.c gateway/loop.c \
+                gateway/confine.c gateway/confine_check.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c
 DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)

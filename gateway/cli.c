@@ -30,6 +30,8 @@ const char *cli_usage(void)
            "  --mtu N            MTU of the sandbox's TUN device (default 1500)\n"
            "  --tun-fd N         serve an already configured TUN passed as fd N\n"
            "                     instead of running CMD\n"
+           "  --check-confinement  show that the gateway's confinement (Landlock,\n"
+           "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
            "  -q, --quiet        print errors only\n"
            "  -h, --help         show this help\n"
@@ -126,13 +128,14 @@ int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t e
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
-    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING };
+    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_CHECK_CONFINEMENT };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
         { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
         { "dns",     required_argument, NULL, OPT_DNS },
         { "ping",    required_argument, NULL, OPT_PING },
+        { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
         { "quiet",   no_argument,       NULL, 'q' },
         { "help",    no_argument,       NULL, 'h' },
@@ -140,7 +143,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { NULL, 0, NULL, 0 },
     };
     const char *socks = NULL;
-    int verbose = 0, quiet = 0;
+    int verbose = 0, quiet = 0, check_confinement = 0;
     unsigned long v;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -193,6 +196,9 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                 return CLI_ERROR;
             }
             break;
+        case OPT_CHECK_CONFINEMENT:
+            check_confinement = 1;
+            break;
         case 'v':
             verbose++;
             break;
@@ -241,6 +247,14 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
 
     if (optind < argc)
         cfg->cmd = &argv[optind];
+    if (check_confinement) {
+        if (cfg->cmd != NULL || cfg->tun_fd >= 0) {
+            set_err(err, errlen, "%s", "--check-confinement runs no command and serves no TUN; "
+                    "give it alone (with --socks if Tor is elsewhere)");
+            return CLI_ERROR;
+        }
+        return CLI_CHECK_CONFINEMENT;
+    }
     if (cfg->cmd != NULL && cfg->tun_fd >= 0) {
         set_err(err, errlen, "%s", "--tun-fd serves an existing TUN and runs no command; give one or the other");
         return CLI_ERROR;

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "config.h"
+#include "confine.h"
 #include "log.h"
 #include "loop.h"
 #include "probe.h"
@@ -69,6 +70,19 @@ static int check_tun_fd(int fd)
     return 0;
 }
 
+/* Everything the gateway will ever open is open: from here on it can
+ * talk to Tor and to what it already holds, nothing else. */
+static int confine(const struct tg_config *cfg, pid_t child)
+{
+    struct confine_status st;
+    char err[512];
+    if (confine_gateway(cfg, CONFINE_ALL, child, &st, err, sizeof(err)) != 0) {
+        log_error("cannot confine the gateway: %s; refusing to run", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_tun_fd(const struct tg_config *cfg)
 {
     if (check_tun_fd(cfg->tun_fd) != 0)
@@ -76,6 +90,10 @@ static int run_tun_fd(const struct tg_config *cfg)
     struct loop *l = loop_new(cfg, cfg->tun_fd, NULL);
     if (l == NULL)
         return TG_EXIT_FAILURE;
+    if (confine(cfg, -1) != 0) {
+        loop_free(l);
+        return TG_EXIT_FAILURE;
+    }
     int code = loop_run(l);
     loop_free(l);
     return code;
@@ -92,7 +110,9 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
         close(sb.tun_fd);
         return TG_EXIT_FAILURE;
     }
-    if (sandbox_release(&sb) != 0) {
+    /* Before the command runs, so not one of its packets meets an
+     * unconfined gateway. */
+    if (confine(cfg, sb.pid) != 0 || sandbox_release(&sb) != 0) {
         loop_free(l);
         sandbox_abort(&sb);
         close(sb.tun_fd);
@@ -141,6 +161,9 @@ int main(int argc, char **argv)
     case CLI_ERROR:
         log_error("%s", err);
         return TG_EXIT_FAILURE;
+    case CLI_CHECK_CONFINEMENT:
+        log_set_level(cfg.log_level);
+        return confine_check(&cfg);
     case CLI_RUN:
         break;
     }

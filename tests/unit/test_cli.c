@@ -317,6 +317,18 @@ static void test_ping(void **state)
     assert_non_null(strstr(cli_usage(), "--ping"));
 }
 
+static void test_check_confinement(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE(NULL, "--check-confinement"), CLI_CHECK_CONFINEMENT);
+    assert_socks_v4("127.0.0.1", 9050);
+    assert_int_equal(PARSE(NULL, "--socks", "127.0.0.1:9150", "--check-confinement"), CLI_CHECK_CONFINEMENT);
+    assert_socks_v4("127.0.0.1", 9150);
+    expect_error_mentioning(PARSE(NULL, "--check-confinement", "--", "true"), "runs no command");
+    expect_error_mentioning(PARSE(NULL, "--check-confinement", "--tun-fd", "3"), "runs no command");
+    expect_error_mentioning(PARSE(NULL, "--check-confinement", "--socks", "bad"), "bad SOCKS address");
+}
+
 static void test_unknown_options(void **state)
 {
     (void)state;
@@ -383,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_mtu),
         cmocka_unit_test(test_tun_fd),
         cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_check_confinement),
         cmocka_unit_test(test_unknown_options),
         cmocka_unit_test(test_unknown_option_leading_a_cluster),
         cmocka_unit_test(test_reparse),
