@@ -117,7 +117,8 @@ unit: $(UNIT_TESTS)
 FUZZ_DIR := build/fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 20
-FUZZERS := $(FUZZ_DIR)/fuzz_dns_query $(FUZZ_DIR)/fuzz_socks_reply $(FUZZ_DIR)/fuzz_packet
+FUZZERS := $(FUZZ_DIR)/fuzz_dns_query $(FUZZ_DIR)/fuzz_socks_reply $(FUZZ_DIR)/fuzz_packet \
+           $(FUZZ_DIR)/fuzz_seccomp_policy
 FUZZ_CC  := clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
@@ -131,6 +132,10 @@ $(FUZZ_DIR)/fuzz_socks_reply: tests/fuzz/fuzz_socks_reply.c gateway/socks5.c $(T
 $(FUZZ_DIR)/fuzz_packet: tests/fuzz/fuzz_packet.c netstack/packet.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -I netstack -o $@ $(filter %.c,$^)
+
+$(FUZZ_DIR)/fuzz_seccomp_policy: tests/fuzz/fuzz_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -I gateway -o $@ $(filter %.c,$^) -lseccomp
 
 fuzz: $(FUZZERS)
 	./tests/run-fuzz $(FUZZ_SECONDS)
