@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     /* A policy file that cannot be used stops everything here, before Tor
      * is even asked: nothing runs under a policy other than the one asked. */
     if (cfg.cmd != NULL) {
-        if (seccomp_app_policy(cfg.seccomp, cfg.seccomp_file, &cfg.seccomp_policy,
+        if (seccomp_app_prepare(cfg.seccomp, cfg.seccomp_file, &cfg.seccomp_policy,
                                err, sizeof(err)) != 0) {
             log_error("%s", err);
             return TG_EXIT_FAILURE;

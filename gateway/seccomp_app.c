@@ -64,7 +64,7 @@ static int read_policy_file(const char *path, struct seccomp_policy *out, char *
     return 0;
 }
 
-int seccomp_app_policy(enum tg_seccomp mode, const char *file, struct seccomp_policy *out,
+int seccomp_app_prepare(enum tg_seccomp mode, const char *file, struct seccomp_policy *out,
                        char *err, size_t errlen)
 {
     switch (mode) {

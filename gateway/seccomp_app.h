@@ -12,7 +12,7 @@
 /* Fills *out for --seccomp: nothing for off, the built-in default, or FILE
  * read and parsed. 0, or -1 with one line in err (what failed and what to
  * do). Runs before the sandbox exists. */
-int seccomp_app_policy(enum tg_seccomp mode, const char *file, struct seccomp_policy *out,
+int seccomp_app_prepare(enum tg_seccomp mode, const char *file, struct seccomp_policy *out,
                        char *err, size_t errlen);
 
 /* Refuses TIOCSTI and TIOCLINUX to the caller and everything it starts, in

@@ -114,9 +114,9 @@ static void report_call(const struct seccomp_notif *req)
     char what[80], comm[32], verdict[24];
     int show, is_clone3;
     const struct seccomp_rule *r = describe(req, what, sizeof(what), &is_clone3);
-    pthread_mutex_lock(&lock);
+    (void)pthread_mutex_lock(&lock);
     tally(what, &show);
-    pthread_mutex_unlock(&lock);
+    (void)pthread_mutex_unlock(&lock);
     if (!show)
         return;
     comm_of((pid_t)req->pid, comm, sizeof(comm));
@@ -214,7 +214,7 @@ void seccomp_audit_report(void)
     char line[700] = "";
     size_t off = 0;
     unsigned long total = 0;
-    pthread_mutex_lock(&lock);
+    (void)pthread_mutex_lock(&lock);
     for (size_t i = 0; i < ntallies; i++) {
         total += tallies[i].n;
         int n = snprintf(line + off, sizeof(line) - off, "%s%s x%lu", i ? ", " : "",
@@ -225,7 +225,7 @@ void seccomp_audit_report(void)
     total += untallied;
     if (untallied > 0 && off < sizeof(line))
         snprintf(line + off, sizeof(line) - off, ", others x%lu", untallied);
-    pthread_mutex_unlock(&lock);
+    (void)pthread_mutex_unlock(&lock);
     if (total == 0)
         log_info("seccomp audit: no call matched the policy");
     else
