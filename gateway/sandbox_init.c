@@ -136,8 +136,9 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
 
     /* PID 1 shares the command's uid: it must be no way around the
      * command's confinement. Not dumpable (no ptrace, no /proc/1/fd), the
-     * tty filter, and no fd beyond 0-2. The policy's filter binds the
-     * command (PID 1 runs none of its code), except in audit mode. */
+     * tty filter, and no fd beyond 0-2. The policy's filter is for the
+     * command (PID 1 runs none of its code); only in audit mode does PID 1
+     * load it, see prepare_policy(). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
         syscall(SYS_close_range, 3u, ~0u, 0u) != 0 ||
         sandbox_drop_caps() != 0 || seccomp_app_deny_tty() != 0) {
