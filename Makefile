@@ -16,7 +16,8 @@ include netstack/lwip.mk
 GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \
                 gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_fs.c gateway/sandbox_init.c \
                 gateway/socks_io.c gateway/relay.c gateway/tor_resolve.c gateway/dns_server.c gateway/loop.c \
-                gateway/confine.c gateway/confine_check.c
+                gateway/confine.c gateway/confine_check.c \
+                gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c
 DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
@@ -76,7 +77,8 @@ asan: $(ASAN_DIR)/torgate
 UNIT_DIR := build/unit
 UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
-              $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp
+              $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp \
+              $(UNIT_DIR)/test_seccomp_policy
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
@@ -85,6 +87,9 @@ $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_S
 $(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lseccomp -lcmocka
 $(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
@@ -113,7 +118,8 @@ unit: $(UNIT_TESTS)
 FUZZ_DIR := build/fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 20
-FUZZERS := $(FUZZ_DIR)/fuzz_dns_query $(FUZZ_DIR)/fuzz_socks_reply $(FUZZ_DIR)/fuzz_packet
+FUZZERS := $(FUZZ_DIR)/fuzz_dns_query $(FUZZ_DIR)/fuzz_socks_reply $(FUZZ_DIR)/fuzz_packet \
+           $(FUZZ_DIR)/fuzz_seccomp_policy
 FUZZ_CC  := clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
 $(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
@@ -127,6 +133,10 @@ $(FUZZ_DIR)/fuzz_socks_reply: tests/fuzz/fuzz_socks_reply.c gateway/socks5.c $(T
 $(FUZZ_DIR)/fuzz_packet: tests/fuzz/fuzz_packet.c netstack/packet.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -I netstack -o $@ $(filter %.c,$^)
+
+$(FUZZ_DIR)/fuzz_seccomp_policy: tests/fuzz/fuzz_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -I gateway -o $@ $(filter %.c,$^) -lseccomp
 
 fuzz: $(FUZZERS)
 	./tests/run-fuzz $(FUZZ_SECONDS)

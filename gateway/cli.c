@@ -28,6 +28,13 @@ const char *cli_usage(void)
            "                     prohibited\" (Tor carries no ICMP); local: the gateway\n"
            "                     itself answers every ping (says nothing of the host)\n"
            "  --mtu N            MTU of the sandbox's TUN device (default 1500)\n"
+           "  --seccomp off|default|FILE  the command's syscall filter. default: no\n"
+           "                     AF_PACKET/AF_VSOCK sockets, kernel keyring, bpf,\n"
+           "                     perf_event_open, userfaultfd or io_uring; FILE: a\n"
+           "                     policy of deny/allow lines (docs/seccomp.md), e.g.\n"
+           "                     'include default' plus 'mode audit' to log what it\n"
+           "                     would deny; off: none. TIOCSTI/TIOCLINUX are always\n"
+           "                     refused\n"
            "  --tun-fd N         serve an already configured TUN passed as fd N\n"
            "                     instead of running CMD\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
@@ -128,13 +135,14 @@ int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t e
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
-    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_CHECK_CONFINEMENT };
+    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
         { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
         { "dns",     required_argument, NULL, OPT_DNS },
         { "ping",    required_argument, NULL, OPT_PING },
+        { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
         { "quiet",   no_argument,       NULL, 'q' },
@@ -143,7 +151,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { NULL, 0, NULL, 0 },
     };
     const char *socks = NULL;
-    int verbose = 0, quiet = 0, check_confinement = 0;
+    int verbose = 0, quiet = 0, seccomp_given = 0, check_confinement = 0;
     unsigned long v;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -198,6 +206,22 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
             break;
         case OPT_CHECK_CONFINEMENT:
             check_confinement = 1;
+            break;
+        case OPT_SECCOMP:
+            /* A file called "off" or "default" is ./off or ./default. */
+            seccomp_given = 1;
+            cfg->seccomp_file = NULL;
+            if (strcmp(optarg, "off") == 0)
+                cfg->seccomp = TG_SECCOMP_OFF;
+            else if (strcmp(optarg, "default") == 0)
+                cfg->seccomp = TG_SECCOMP_DEFAULT;
+            else if (*optarg == '\0') {
+                set_err(err, errlen, "%s", "--seccomp needs off, default or a policy FILE");
+                return CLI_ERROR;
+            } else {
+                cfg->seccomp = TG_SECCOMP_FILE;
+                cfg->seccomp_file = optarg;
+            }
             break;
         case 'v':
             verbose++;
@@ -257,6 +281,10 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
     }
     if (cfg->cmd != NULL && cfg->tun_fd >= 0) {
         set_err(err, errlen, "%s", "--tun-fd serves an existing TUN and runs no command; give one or the other");
+        return CLI_ERROR;
+    }
+    if (seccomp_given && cfg->tun_fd >= 0) {
+        set_err(err, errlen, "%s", "--seccomp confines a command and --tun-fd runs none; drop one");
         return CLI_ERROR;
     }
     if (cfg->cmd == NULL && cfg->tun_fd < 0) {

@@ -4,6 +4,8 @@
 
 #include <sys/socket.h>
 
+#include "seccomp_policy.h"
+
 #define TORGATE_VERSION "0.1.0"
 #define TG_DEFAULT_SOCKS "127.0.0.1:9050"
 #define TG_DEFAULT_MTU 1500
@@ -20,6 +22,12 @@ enum tg_dns_mode {
     TG_DNS_RESOLVE,              /* real addresses via Tor's SOCKS RESOLVE */
 };
 
+enum tg_seccomp {
+    TG_SECCOMP_DEFAULT = 0,      /* the built-in policy (seccomp_policy.c) */
+    TG_SECCOMP_OFF,              /* no policy; TIOCSTI/TIOCLINUX stay refused */
+    TG_SECCOMP_FILE,             /* a policy file */
+};
+
 struct tg_config {
     struct sockaddr_storage socks_addr;
     socklen_t socks_addrlen;
@@ -29,6 +37,9 @@ struct tg_config {
     int tun_fd;                  /* --tun-fd N, or -1 */
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
+    enum tg_seccomp seccomp;     /* --seccomp */
+    const char *seccomp_file;    /* --seccomp FILE (points into argv), or NULL */
+    struct seccomp_policy seccomp_policy;  /* what the app gets; filled before the sandbox */
     char **cmd;                  /* NULL-terminated argv of CMD, or NULL */
 };
 

@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "probe.h"
 #include "sandbox.h"
+#include "seccomp_app.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +169,20 @@ int main(int argc, char **argv)
         break;
     }
     log_set_level(cfg.log_level);
+
+    /* A policy file that cannot be used stops everything here, before Tor
+     * is even asked: nothing runs under a policy other than the one asked. */
+    if (cfg.cmd != NULL) {
+        if (seccomp_app_prepare(cfg.seccomp, cfg.seccomp_file, &cfg.seccomp_policy,
+                               err, sizeof(err)) != 0) {
+            log_error("%s", err);
+            return TG_EXIT_FAILURE;
+        }
+        log_info("seccomp: %s%s, %zu rule%s", cfg.seccomp == TG_SECCOMP_OFF ? "off" :
+                 cfg.seccomp == TG_SECCOMP_FILE ? cfg.seccomp_file : "default policy",
+                 cfg.seccomp_policy.audit ? " (audit mode)" : "", cfg.seccomp_policy.nrules,
+                 cfg.seccomp_policy.nrules == 1 ? "" : "s");
+    }
 
     struct rlimit app_nofile;
     raise_nofile(&app_nofile);

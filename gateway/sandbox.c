@@ -133,7 +133,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     close(ctl);
     if (sb->own_pgrp && setpgid(0, 0) != 0)
         log_debug("sandbox: cannot start a process group: %s", strerror(errno));
-    return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie);
+    return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie, &cfg->seccomp_policy);
 
 fail:
     log_error("%s", err);

@@ -36,8 +36,11 @@ void sandbox_abort(struct sandbox *sb);
 int sandbox_exit_code(int wstatus);
 
 /* Inside the sandbox (sandbox_init.c): run CMD as PID 1's only child,
- * forward signals, reap orphans; returns CMD's exit code for PID 1. */
-int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie);
+ * forward signals, reap orphans; returns CMD's exit code for PID 1. CMD
+ * runs under policy (the --seccomp choice) and, always, without TIOCSTI
+ * and TIOCLINUX. */
+int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
+                     const struct seccomp_policy *policy);
 
 /* Drops every capability of the calling process, for good. 0 or -1. */
 int sandbox_drop_caps(void);

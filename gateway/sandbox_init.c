@@ -6,13 +6,14 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 #include "log.h"
+#include "seccomp_app.h"
+#include "seccomp_audit.h"
 
 #include <errno.h>
 #include <linux/capability.h>
-#include <seccomp.h>
-#include <sys/ioctl.h>
 #include <linux/securebits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -56,46 +57,13 @@ int sandbox_drop_caps(void)
     return 0;
 }
 
-/* The command shares the caller's terminal (job control and Ctrl-C need
- * it), and TIOCSTI would let it type commands into the caller's shell,
- * which runs them outside the sandbox (bubblewrap's CVE-2017-5226);
- * TIOCLINUX can do the same on a virtual console. Both are refused. */
-static int deny_tty_injection(void)
-{
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (ctx == NULL)
-        return -1;
-    /* The same rules for 32-bit programs: without these architectures in
-     * the filter, their syscalls would meet the default action and die. */
-    int rc = 0;
-#if defined(__x86_64__)
-    static const uint32_t compat[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
-    for (size_t i = 0; i < sizeof(compat) / sizeof(compat[0]) && rc == 0; i++) {
-        rc = seccomp_arch_add(ctx, compat[i]);
-        if (rc == -EEXIST)
-            rc = 0;
-    }
-#endif
-    const unsigned long reqs[] = { TIOCSTI, TIOCLINUX };
-    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]) && rc == 0; i++)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                              SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, reqs[i]));
-    if (rc == 0)
-        rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    if (rc != 0) {
-        errno = -rc;
-        return -1;
-    }
-    return 0;
-}
-
 static void noop_handler(int sig)
 {
     (void)sig;
 }
 
-static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile)
+static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile,
+                               const struct sock_fprog *policy_prog)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -104,15 +72,54 @@ static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile)
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
     if (setrlimit(RLIMIT_NOFILE, app_nofile) != 0)
         log_warn("cannot restore the command's open-file limit: %s", strerror(errno));
-    /* Capabilities, the filter and the fds were dealt with in PID 1 and are
-     * inherited; only what exec resets needs doing again. */
+    /* Capabilities, the tty filter and the fds were dealt with in PID 1 and
+     * are inherited; only what exec resets needs doing again. The policy is
+     * loaded last, so it binds the command and not PID 1's own work. */
+    if (policy_prog->len > 0 && seccomp_app_load(policy_prog, 0) < 0) {
+        log_error("cannot load the seccomp policy: %s; refusing to run the command",
+                  strerror(errno));
+        _exit(TG_EXIT_FAILURE);
+    }
     execvp(cmd[0], cmd);
     int e = errno;
     log_error("cannot run '%s': %s", cmd[0], strerror(e));
     _exit(e == ENOENT || e == ENOTDIR ? TG_EXIT_NOTFOUND : TG_EXIT_NOEXEC);
 }
 
-int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie)
+/* The policy's filter, compiled here so that a problem is reported before
+ * anything runs. Enforce mode: *prog is for the command to load after fork.
+ * Audit mode: PID 1 loads it at once (the command inherits it), with the
+ * answering thread started first; *prog is then empty. */
+static int prepare_policy(const struct seccomp_policy *policy, struct sock_fprog *prog)
+{
+    char err[300];
+    if (seccomp_app_compile(policy, prog, err, sizeof(err)) != 0) {
+        log_error("cannot build the seccomp policy's filter: %s; refusing to run the command", err);
+        return -1;
+    }
+    if (!policy->audit || prog->len == 0)
+        return 0;
+    if (seccomp_audit_start(policy) != 0) {
+        log_error("cannot start the seccomp audit thread: %s; refusing to run the command",
+                  strerror(errno));
+        return -1;
+    }
+    int fd = seccomp_app_load(prog, 1);
+    int e = errno;
+    seccomp_audit_attach(fd);
+    free(prog->filter);
+    prog->filter = NULL;
+    prog->len = 0;
+    if (fd < 0) {
+        log_error("cannot load the seccomp policy in audit mode: %s; it needs seccomp user "
+                  "notification (Linux 5.5 or later); refusing to run the command", strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
+                     const struct seccomp_policy *policy)
 {
     sigset_t set;
     sandbox_forwarded_signals(&set);
@@ -129,22 +136,30 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie)
 
     /* PID 1 shares the command's uid: it must be no way around the
      * command's confinement. Not dumpable (no ptrace, no /proc/1/fd), the
-     * same filter, and no fd beyond 0-2. */
+     * tty filter, and no fd beyond 0-2. The policy's filter is for the
+     * command (PID 1 runs none of its code); only in audit mode does PID 1
+     * load it, see prepare_policy(). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
         syscall(SYS_close_range, 3u, ~0u, 0u) != 0 ||
-        sandbox_drop_caps() != 0 || deny_tty_injection() != 0) {
+        sandbox_drop_caps() != 0 || seccomp_app_deny_tty() != 0) {
         log_error("cannot confine the sandbox's init: %s; refusing to run the command "
                   "(torgate needs Linux 5.11 or later with seccomp)", strerror(errno));
         return TG_EXIT_FAILURE;
     }
 
+    struct sock_fprog prog;
+    if (prepare_policy(policy, &prog) != 0)
+        return TG_EXIT_FAILURE;
+
     pid_t child = fork();
     if (child < 0) {
         log_error("cannot start the command in the sandbox (fork): %s", strerror(errno));
+        free(prog.filter);
         return TG_EXIT_FAILURE;
     }
     if (child == 0)
-        exec_cmd(cmd, app_nofile);
+        exec_cmd(cmd, app_nofile, &prog);
+    free(prog.filter);
 
     for (;;) {
         siginfo_t si;
@@ -155,8 +170,11 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie)
             int st;
             pid_t w;
             while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-                if (w == child)
+                if (w == child) {
+                    if (policy->audit)
+                        seccomp_audit_report();
                     return sandbox_exit_code(st);
+                }
             continue;
         }
         /* Only what the gateway forwards: a terminal's signals and group

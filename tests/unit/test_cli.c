@@ -317,6 +317,49 @@ static void test_ping(void **state)
     assert_non_null(strstr(cli_usage(), "--ping"));
 }
 
+static void test_seccomp(void **state)
+{
+    (void)state;
+    /* The default policy unless told (the poison would show a forgotten
+     * default), and no file. */
+    assert_int_equal(PARSE(NULL, "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_DEFAULT);
+    assert_null(cfg.seccomp_file);
+
+    assert_int_equal(PARSE(NULL, "--seccomp", "off", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_OFF);
+    assert_null(cfg.seccomp_file);
+    assert_int_equal(PARSE(NULL, "--seccomp=default", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_DEFAULT);
+    assert_null(cfg.seccomp_file);
+
+    /* Anything else is a file, read later (main.c) so the CLI stays pure. */
+    assert_int_equal(PARSE(NULL, "--seccomp", "/etc/torgate/browser.policy", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_FILE);
+    assert_string_equal(cfg.seccomp_file, "/etc/torgate/browser.policy");
+    assert_string_equal(cfg.cmd[0], "true");
+    /* A file called "off" is ./off; the words are matched exactly. */
+    assert_int_equal(PARSE(NULL, "--seccomp", "./off", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_FILE);
+    assert_string_equal(cfg.seccomp_file, "./off");
+    assert_int_equal(PARSE(NULL, "--seccomp", "OFF", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_FILE);
+
+    /* The last one counts; a file given earlier is forgotten. */
+    assert_int_equal(PARSE(NULL, "--seccomp", "p.policy", "--seccomp", "off", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.seccomp, TG_SECCOMP_OFF);
+    assert_null(cfg.seccomp_file);
+
+    expect_error_mentioning(PARSE(NULL, "--seccomp", "", "--", "true"), "--seccomp");
+    expect_error_mentioning(PARSE(NULL, "--seccomp"), "--seccomp");
+    /* --tun-fd confines nothing: a policy there would be a silent no-op. */
+    expect_error_mentioning(PARSE(NULL, "--seccomp", "off", "--tun-fd", "3"), "--tun-fd");
+
+    const char *u = cli_usage();
+    assert_non_null(strstr(u, "--seccomp off|default|FILE"));
+    assert_non_null(strstr(u, "TIOCSTI"));
+}
+
 static void test_check_confinement(void **state)
 {
     (void)state;
@@ -395,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_mtu),
         cmocka_unit_test(test_tun_fd),
         cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_seccomp),
         cmocka_unit_test(test_check_confinement),
         cmocka_unit_test(test_unknown_options),
         cmocka_unit_test(test_unknown_option_leading_a_cluster),
