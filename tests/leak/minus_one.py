@@ -4,8 +4,9 @@ the leak suite's self-check; no flag of torgate's is involved.
 
     minus_one.py --drop no-netns|no-mntns|caps --socks HOST:PORT -- CMD...
 
-It starts `torgate -- sleep` (as TORGATE_TEST_USER when set), then joins
-the sleeping program's namespaces with nsenter(1), as root:
+It starts `torgate -- cat` (as TORGATE_TEST_USER when set; cat reads a
+pipe from this script, so it ends when this script does, however), then
+joins cat's namespaces with nsenter(1), as root:
 
   no-netns  every namespace but the network one: the host's network
   no-mntns  every namespace but the mount one: the host's mounts, so the
@@ -21,10 +22,8 @@ torgate is stopped afterwards. Must run as root.
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
@@ -44,14 +43,14 @@ def comm(pid):
         return None
 
 
-def sleeper(torgate):
-    """The sandbox's `sleep`: torgate's descendant in another network namespace."""
+def waiter(torgate):
+    """The sandbox's `cat`: torgate's descendant in another network namespace."""
     mine = tgutil.netns_of(torgate.pid)
 
     def find():
         for d in tgutil.descendants(torgate.pid):
             try:
-                if comm(d) == "sleep" and tgutil.netns_of(d) != mine:
+                if comm(d) == "cat" and tgutil.netns_of(d) != mine:
                     return d
             except OSError:
                 continue
@@ -59,7 +58,7 @@ def sleeper(torgate):
             raise SystemExit("minus_one: torgate exited (status %r): %s"
                              % (torgate.returncode, torgate.stderr.read()))
         return None
-    return tgutil.wait_until(find, 30, "the sandbox's sleep to start")
+    return tgutil.wait_until(find, 30, "the sandbox's cat to start")
 
 
 def main():
@@ -71,9 +70,9 @@ def main():
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("minus_one: must run as root (it joins another user's namespaces)")
-    torgate = tgutil.popen_torgate(["--", "sleep", "600"], a.socks, text=True)
+    torgate = tgutil.popen_torgate(["--", "cat"], a.socks, stdin=subprocess.PIPE, text=True)
     try:
-        pid = sleeper(torgate)
+        pid = waiter(torgate)
         uid, gid = tgutil.expected_ids()
         flags = [f for ns, f in NAMESPACES.items() if ns != DROPS[a.drop]]
         argv = ["nsenter", "--target", str(pid)] + flags + ["-S", str(uid), "-G", str(gid), "--"]
@@ -82,12 +81,12 @@ def main():
         p = subprocess.run(argv + a.cmd, stdin=subprocess.DEVNULL, timeout=120)
         rc = p.returncode
     finally:
-        tgutil.kill_group(torgate, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while torgate.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        tgutil.kill_group(torgate)
-        torgate.communicate()
+        torgate.stdin.close()  # cat ends, and torgate with it
+        try:
+            torgate.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            tgutil.kill_group(torgate)
+            torgate.wait()
     sys.exit(rc)
 
 
