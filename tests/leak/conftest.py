@@ -74,20 +74,14 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def netns_canary(session_dir):
-    c = leakenv.NetnsCanary(session_dir)
-    try:
+    with leakenv.NetnsCanary(session_dir) as c:
         yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture(scope="session")
 def host_canary(session_dir):
-    c = leakenv.HostCanary(session_dir)
-    try:
+    with leakenv.HostCanary(session_dir) as c:
         yield c
-    finally:
-        c.close()
 
 
 @pytest.fixture

@@ -77,10 +77,17 @@ def stop(p):
 
 
 class Canary:
-    """A canary's log: mark() before a probe, hits() after it."""
+    """A canary's log: mark() before a probe, hits() after it. A context
+    manager: leaving it stops the canary."""
 
     def __init__(self, log):
         self.log = tgutil.SocksLog(log)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def mark(self):
         self.log.mark()
@@ -169,8 +176,12 @@ class HostCanary(Canary):
             "--label", "host", "--tcp", "127.0.0.1:0", "--tcp", "[::1]:0",
             "--udp", "127.0.0.1:0", "--udp", "[::1]:0", "--abstract", self.abstract])
         self.listeners = [(x["kind"], x["addr"]) for x in listening]
-        self.mark()
-        self.fence()
+        try:
+            self.mark()
+            self.fence()
+        except BaseException:
+            self.close()
+            raise
 
     def port(self, kind, host):
         return next(a[1] for k, a in self.listeners if k == kind and a[0] == host)

@@ -14,6 +14,8 @@ a list):
                                          not exist on every link but lo
   {"op": "unix", "path": P}              connect to a unix socket by path
   {"op": "abstract", "name": N}          ... or in the abstract namespace
+  {"op": "vsock"}                        make an AF_VSOCK socket (connect
+                                         nowhere: CID 2 is the hypervisor)
 
 Each result: ok (the connection or socket was made; for tcp, an answer
 came), error (errno name, or "timeout"), reply (what came back, text),
@@ -71,7 +73,12 @@ def unix(st):
             return ""
 
 
-OPS = {"tcp": tcp, "packet": packet, "unix": unix, "abstract": unix}
+def vsock(st):
+    socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM).close()
+    return "created"
+
+
+OPS = {"tcp": tcp, "packet": packet, "unix": unix, "abstract": unix, "vsock": vsock}
 
 
 def probe(st):

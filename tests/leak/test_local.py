@@ -8,13 +8,16 @@ self-check (--selfcheck) takes away to show that the test can fail.
 
 import json
 import os
-import subprocess
-import tempfile
+import socket
 
 import pytest
 
 import leakenv
 import nsenv
+
+
+# No CAP_NET_RAW, or the family refused outright (seccomp).
+PACKET_REFUSED = ("EPERM", "EAFNOSUPPORT")
 
 
 def nothing_reached(canaries):
@@ -52,15 +55,16 @@ def test_raw_socket_refused(mode, probe, canaries, family):
 @pytest.mark.controls("host", "caps")
 def test_packet_socket_refused(mode, probe, canaries):
     """Protection: the capability drop again; AF_PACKET needs CAP_NET_RAW
-    (EPERM), so no frame is written to any link, and the canary, which
-    records every frame on the veth, sees none.
+    (EPERM; a seccomp rule may refuse the family first: EAFNOSUPPORT), so
+    no frame is written to any link, and the canary, which records every
+    frame on the veth, sees none.
     Self-check: on the host the frame (ethertype 0x88b5) is sent on the
     veth and the canary records it; in the sandbox with capabilities the
     socket is made (and the frame goes to torgate's TUN, nowhere else)."""
     netns = canaries[0]
     r, = probe([{"op": "packet", "iface": netns.host_if}])
     if mode == "torgate":
-        assert r["error"] == "EPERM", r
+        assert r["error"] in PACKET_REFUSED, r
         nothing_reached(canaries)
     elif mode == "caps":
         assert r["ok"] and r["reply"] == "sent on tg0", r
@@ -92,16 +96,8 @@ def test_abstract_unix_socket_unreachable(mode, probe, canaries):
 
 @pytest.fixture
 def wrapper_dir():
-    """A directory for a wrapper world (nsenv); the host must be as before."""
-    nsenv.require_root()
-    d = tempfile.mkdtemp(prefix="torgate-leak-wrap-")
-    os.chmod(d, 0o755)
-    before = nsenv.host_snapshot()
-    try:
+    with nsenv.workdir() as d:
         yield d
-    finally:
-        subprocess.run(["rm", "-rf", "--one-file-system", d], check=False)
-    assert nsenv.host_snapshot() == before, "the host changed"
 
 
 @pytest.mark.controls("host", "no-mntns")
@@ -133,3 +129,34 @@ def test_resolver_socket_hidden(mode, servers, wrapper_dir, service, path):
     else:
         assert r["ok"], r
         assert [e["service"] for e in connects] == [service], connects
+
+
+def vsock_in_kernel():
+    try:
+        socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.controls("host")
+def test_vsock_refused(mode, probe, request):
+    """Protection: none yet in this tree. AF_VSOCK, the hypervisor's socket
+    family, is not confined by network namespaces: in a VM (this machine is
+    a Firecracker guest, /dev/vsock is there) a sandboxed program can make
+    such a socket and connect to the host, CID 2, around Tor. The probe
+    only makes the socket: connecting to the hypervisor would be traffic to
+    a machine these tests may not touch. Expected: EAFNOSUPPORT, as a
+    seccomp rule would give. Marked a strict xfail until that rule lands, so
+    the day it does this test fails (XPASS) until the mark goes.
+    Self-check: on the host the socket is made."""
+    if not vsock_in_kernel():
+        pytest.skip("this kernel has no AF_VSOCK: nothing to leak through")
+    if mode == "torgate":
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="torgate does not refuse AF_VSOCK yet (seccomp policy)"))
+    r, = probe([{"op": "vsock"}])
+    if mode == "torgate":
+        assert r["error"] == "EAFNOSUPPORT", r
+    else:
+        assert r["ok"], r
