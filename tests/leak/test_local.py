@@ -39,11 +39,11 @@ def test_raw_socket_refused(mode, probe, canaries, family):
     addr = canaries[0].addr(family)
     r, = probe([{"op": "ping", "host": addr, "sock": "raw"}])
     if mode == "torgate":
-        assert r["sock"] is None and r["error"] == "EPERM", r
+        assert r["sock"] is None and r.get("error") == "EPERM", r
         nothing_reached(canaries)
     elif mode == "caps":
         # The socket is made; the echo request meets torgate's refusal.
-        assert r["sock"] == "raw" and r["error"] in ("EHOSTUNREACH", "EACCES"), r
+        assert r["sock"] == "raw" and r.get("error") in ("EHOSTUNREACH", "EACCES"), r
         nothing_reached(canaries)
     else:
         assert r["ok"] and r["reply"][:2] == ("00" if family == "v4" else "81"), r
@@ -64,7 +64,7 @@ def test_packet_socket_refused(mode, probe, canaries):
     netns = canaries[0]
     r, = probe([{"op": "packet", "iface": netns.host_if}])
     if mode == "torgate":
-        assert r["error"] in PACKET_REFUSED, r
+        assert r.get("error") in PACKET_REFUSED, r
         nothing_reached(canaries)
     elif mode == "caps":
         assert r["ok"] and r["reply"] == "sent on tg0", r
@@ -86,7 +86,7 @@ def test_abstract_unix_socket_unreachable(mode, probe, canaries):
     host = canaries[1]
     r, = probe([{"op": "abstract", "name": host.abstract}])
     if mode == "torgate":
-        assert r["error"] == "ECONNREFUSED", r
+        assert r.get("error") == "ECONNREFUSED", r
         nothing_reached(canaries)
     else:
         assert r["ok"] and r["reply"] == "CANARY host", r
@@ -124,7 +124,7 @@ def test_resolver_socket_hidden(mode, servers, wrapper_dir, service, path):
     # The probe's own connections (setpriv, outside, may ask nscd for names).
     connects = [e for e in st["watch"][log] if e["event"] == "connect" and e["comm"] == "python3"]
     if mode == "torgate":
-        assert r["error"] == "ENOENT", r
+        assert r.get("error") == "ENOENT", r
         assert connects == [], "the sandbox reached the fake %s: %s" % (service, connects)
     else:
         assert r["ok"], r
@@ -157,6 +157,6 @@ def test_vsock_refused(mode, probe, request):
             strict=True, reason="torgate does not refuse AF_VSOCK yet (seccomp policy)"))
     r, = probe([{"op": "vsock"}])
     if mode == "torgate":
-        assert r["error"] == "EAFNOSUPPORT", r
+        assert r.get("error") == "EAFNOSUPPORT", r
     else:
         assert r["ok"], r

@@ -72,7 +72,7 @@ def test_tcp_to_host_loopback_refused(mode, probe, canaries, socks_log, family):
     addr = loopback(family)
     r, = probe([{"op": "tcp", "host": addr, "port": canaries[1].port("tcp", addr)}])
     if mode == "torgate":
-        assert r["error"] == "ECONNREFUSED", r
+        assert r.get("error") == "ECONNREFUSED", r
         assert socks_log.new() == []
         nothing_reached(canaries)
     else:
@@ -91,7 +91,7 @@ def test_udp_to_the_veth_canary_refused(mode, probe, canaries, socks_log, family
     addr = canaries[0].addr(family)
     r, = probe([{"op": "udp", "host": addr, "port": port, "payload": PAYLOADS[port]}])
     if mode == "torgate":
-        assert r["error"] == "ECONNREFUSED", r
+        assert r.get("error") == "ECONNREFUSED", r
         assert socks_log.new() == []
         nothing_reached(canaries)
     else:
@@ -108,7 +108,7 @@ def test_udp_to_host_loopback_refused(mode, probe, canaries, family):
     addr = loopback(family)
     r, = probe([{"op": "udp", "host": addr, "port": canaries[1].port("udp", addr)}])
     if mode == "torgate":
-        assert r["error"] == "ECONNREFUSED", r
+        assert r.get("error") == "ECONNREFUSED", r
         nothing_reached(canaries)
     else:
         assert r["ok"] and bytes.fromhex(r["reply"]).startswith(b"CANARY"), r
@@ -128,7 +128,7 @@ def test_ping_to_the_veth_canary_refused(mode, probe, canaries, family, errname)
     addr = canaries[0].addr(family)
     r, = probe([{"op": "ping", "host": addr, "sock": "any"}])
     if mode == "torgate":
-        assert r["sock"] == "dgram" and r["error"] == errname, r
+        assert r["sock"] == "dgram" and r.get("error") == errname, r
         nothing_reached(canaries)
     else:
         assert r["ok"] and r["reply"][:2] == ("00" if family == "v4" else "81"), r

@@ -36,7 +36,7 @@ def test_static_probe(mode, probe, canaries, socks_log, static_probe):
     cp = probe.run([static_probe] + [str(x) for a in attempts for x in a])
     res = {(r["op"], r["target"]): r for r in leakenv.static_results(cp)}
     assert len(res) == len(attempts), cp.stdout
-    got = {k: (r["error"] or bytes.fromhex(r["reply"]).split(b"\r\n")[0].decode("latin-1"))
+    got = {k: (r.get("error") or bytes.fromhex(r["reply"]).split(b"\r\n")[0].decode("latin-1"))
            for k, r in res.items()}
     if mode == "torgate":
         assert got == {
