@@ -67,7 +67,8 @@ def pytest_generate_tests(metafunc):
     modes = ["torgate"]
     if metafunc.config.getoption("selfcheck"):
         mark = metafunc.definition.get_closest_marker("controls")
-        assert mark and mark.args, "%s has no controls mark" % metafunc.definition.name
+        assert mark and set(mark.args) <= set(leakenv.MODES) - {"torgate"}, \
+            "%s: its controls mark must name modes of leakenv.MODES" % metafunc.definition.name
         modes = list(mark.args)
     metafunc.parametrize("mode", modes)
 
