@@ -34,7 +34,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration check-e2e demo clean distclean asan unit fuzz
+.PHONY: all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -141,8 +141,14 @@ $(FUZZ_DIR)/fuzz_seccomp_policy: tests/fuzz/fuzz_seccomp_policy.c gateway/seccom
 fuzz: $(FUZZERS)
 	./tests/run-fuzz $(FUZZ_SECONDS)
 
+# ---- leak suite's static probe (raw syscalls, no library code for the network) ----
+LEAK_PROBE := build/leak/probe_static
+$(LEAK_PROBE): tests/leak/probe_static.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(WARN) -static-pie -o $@ $<
+
 # ---- checks ----------------------------------------------------------------
-check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS)
+check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS) $(LEAK_PROBE)
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) ./tests/run-all
 
 check-unit: $(UNIT_TESTS)
@@ -154,13 +160,21 @@ check-integration: $(TEST_DEPS_STAMP) torgate
 check-e2e: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
 	./tests/run-all e2e
 
+# Every probe inside torgate (as root, as nobody), then the self-check.
+check-leak: $(TEST_DEPS_STAMP) torgate $(LEAK_PROBE)
+	./tests/run-all leak
+
+# Each probe with its protection removed must get through: the leak tests can fail.
+leak-selfcheck: $(TEST_DEPS_STAMP) torgate $(LEAK_PROBE)
+	./tests/run-all leak-selfcheck
+
 # See it work without a system Tor: a private Tor network on 127.0.0.1,
 # curl through it by hostname and to an onion service, a leak refused.
 demo: $(TEST_DEPS_STAMP) torgate
 	./scripts/demo
 
 clean:
-	rm -rf build/obj build/asan build/unit build/fuzz torgate
+	rm -rf build/obj build/asan build/unit build/fuzz build/leak torgate
 
 distclean:
 	rm -rf build torgate

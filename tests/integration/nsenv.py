@@ -5,12 +5,15 @@ nss-resolve module) while the real host stays untouched. torgate runs inside
 such a wrapper (as TORGATE_TEST_USER when set, via setpriv).
 
   Wrapper(workdir)        builds a spec for nswrap.py and runs it
+  workdir()               a directory for one (a context manager that checks
+                          the host is as it was)
   host_snapshot()         what the tests promise not to change on the host
   nss_resolve_dir()       libnss_resolve.so.2 from Debian's libnss-resolve
                           package, downloaded once into build/test-cache
   start_canary(...)       a DNS server on 127.x.y.z:53 that must stay silent
 """
 
+import contextlib
 import glob
 import json
 import os
@@ -133,6 +136,21 @@ def start_canary(logdir, log):
 
 
 # ------------------------------------------------------------------ wrapper
+
+@contextlib.contextmanager
+def workdir():
+    """A directory for a wrapper world; removed on leaving, and the host
+    must then be as it was before."""
+    require_root()
+    d = tempfile.mkdtemp(prefix="torgate-it-wrap-")
+    os.chmod(d, 0o755)
+    before = host_snapshot()
+    try:
+        yield d
+    finally:
+        subprocess.run(["rm", "-rf", "--one-file-system", d], check=False)
+    assert host_snapshot() == before, "the host changed"
+
 
 class Wrapper:
     """A wrapper world. Set the fields, add steps, then run()."""

@@ -72,8 +72,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 
 import pytest
 
@@ -429,13 +427,8 @@ def test_other_nameserver_udp_unanswered_tcp_carried(run_torgate, socks_log, ser
 
 @pytest.fixture
 def workdir():
-    nsenv.require_root()
-    d = tempfile.mkdtemp(prefix="torgate-it-wrap-")
-    os.chmod(d, 0o755)
-    before = nsenv.host_snapshot()
-    yield d
-    subprocess.run(["rm", "-rf", "--one-file-system", d])
-    assert nsenv.host_snapshot() == before, "the host changed"
+    with nsenv.workdir() as d:
+        yield d
 
 
 WRAPPER_RESOLV = "# the wrapper's own resolv.conf\nnameserver 127.0.0.1\noptions timeout:1\n"
