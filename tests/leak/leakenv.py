@@ -38,6 +38,7 @@ MODES = {
     "no-netns": "torgate's sandbox, but in the host's network namespace",
     "no-mntns": "torgate's sandbox, but with the host's mounts",
     "caps": "torgate's sandbox, with every capability of its user namespace",
+    "no-seccomp": "inside torgate with --seccomp off (namespaces and capabilities only)",
 }
 FENCE_PORT = 7777
 _fences = itertools.count()
@@ -216,6 +217,8 @@ def mode_argv(mode, argv, socks):
     """The command line that runs argv in mode (see MODES)."""
     if mode == "torgate":
         return tgutil.torgate_argv(["--"] + argv, socks)
+    if mode == "no-seccomp":
+        return tgutil.torgate_argv(["--seccomp", "off", "--"] + argv, socks)
     if mode == "host":
         return tgutil.user_prefix() + argv
     return [tgutil.PY, "-B", MINUS_ONE, "--drop", mode, "--socks", socks, "--"] + argv

@@ -17,7 +17,6 @@ import nsenv
 
 
 # No CAP_NET_RAW, or the family refused outright (seccomp).
-PACKET_REFUSED = ("EPERM", "EAFNOSUPPORT")
 
 
 def nothing_reached(canaries):
@@ -52,19 +51,24 @@ def test_raw_socket_refused(mode, probe, canaries, family):
         assert any(h["dst"] == addr and h["icmp_type"] == echo for h in hits), hits
 
 
-@pytest.mark.controls("host", "caps")
+@pytest.mark.controls("host", "caps", "no-seccomp")
 def test_packet_socket_refused(mode, probe, canaries):
-    """Protection: the capability drop again; AF_PACKET needs CAP_NET_RAW
-    (EPERM; a seccomp rule may refuse the family first: EAFNOSUPPORT), so
-    no frame is written to any link, and the canary, which records every
-    frame on the veth, sees none.
+    """Protection: two layers. The default seccomp policy refuses the
+    AF_PACKET family (EAFNOSUPPORT); under it, the capability drop
+    (AF_PACKET needs CAP_NET_RAW: EPERM). No frame is written to any link,
+    and the canary, which records every frame on the veth, sees none.
     Self-check: on the host the frame (ethertype 0x88b5) is sent on the
-    veth and the canary records it; in the sandbox with capabilities the
-    socket is made (and the frame goes to torgate's TUN, nowhere else)."""
+    veth and the canary records it; with --seccomp off the capability drop
+    alone answers EPERM (so EAFNOSUPPORT inside is the filter's doing); in
+    the sandbox with capabilities the socket is made (and the frame goes to
+    torgate's TUN, nowhere else)."""
     netns = canaries[0]
     r, = probe([{"op": "packet", "iface": netns.host_if}])
     if mode == "torgate":
-        assert r.get("error") in PACKET_REFUSED, r
+        assert r.get("error") == "EAFNOSUPPORT", r
+        nothing_reached(canaries)
+    elif mode == "no-seccomp":
+        assert r.get("error") == "EPERM", r
         nothing_reached(canaries)
     elif mode == "caps":
         assert r["ok"] and r["reply"] == "sent on tg0", r
@@ -139,22 +143,18 @@ def vsock_in_kernel():
         return False
 
 
-@pytest.mark.controls("host")
-def test_vsock_refused(mode, probe, request):
-    """Protection: none yet in this tree. AF_VSOCK, the hypervisor's socket
-    family, is not confined by network namespaces: in a VM (this machine is
-    a Firecracker guest, /dev/vsock is there) a sandboxed program can make
-    such a socket and connect to the host, CID 2, around Tor. The probe
-    only makes the socket: connecting to the hypervisor would be traffic to
-    a machine these tests may not touch. Expected: EAFNOSUPPORT, as a
-    seccomp rule would give. Marked a strict xfail until that rule lands, so
-    the day it does this test fails (XPASS) until the mark goes.
-    Self-check: on the host the socket is made."""
+@pytest.mark.controls("host", "no-seccomp")
+def test_vsock_refused(mode, probe):
+    """Protection: the default seccomp policy. AF_VSOCK, the hypervisor's
+    socket family, is not confined by network namespaces: in a VM (this
+    machine is a Firecracker guest, /dev/vsock is there) a sandboxed program
+    could make such a socket and connect to the host, CID 2, around Tor.
+    The probe only makes the socket: connecting to the hypervisor would be
+    traffic to a machine these tests may not touch. Expected: EAFNOSUPPORT.
+    Self-check: on the host, and inside torgate with --seccomp off, the
+    socket is made: nothing but the filter stands in the way."""
     if not vsock_in_kernel():
         pytest.skip("this kernel has no AF_VSOCK: nothing to leak through")
-    if mode == "torgate":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="torgate does not refuse AF_VSOCK yet (seccomp policy)"))
     r, = probe([{"op": "vsock"}])
     if mode == "torgate":
         assert r.get("error") == "EAFNOSUPPORT", r
