@@ -362,6 +362,12 @@ void netstack_rx_input(void *rx, size_t len)
     if (packet_is_tcp_open(&pi)) {
         if (!syn_hold(p, &pi))
             pbuf_free(p);
+    } else if (packet_is_link_signalling(&pi)) {
+        /* The app's kernel solicits routers and reports multicast groups
+         * on tg0; answering would only let the app steer lwIP's neighbour
+         * and router state, which a TUN does not use. */
+        ns.stats.link_ignored++;
+        pbuf_free(p);
     } else if (pi.proto == PACKET_UDP && pi.has_ports && !netstack_udp_served(&pi)) {
         netstack_refuse(p, &pi, PACKET_UNREACH_PORT, &ns.stats);
     } else if (packet_is_echo_request(&pi) && !ns.ping_local) {

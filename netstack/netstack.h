@@ -51,6 +51,7 @@ struct netstack_stats {
     struct { uint16_t port; uint64_t n; } udp_refused_ports[NS_UDP_PORT_SLOTS];
     uint64_t echo_refused;   /* ICMP(v6) echo requests answered "prohibited" */
     uint64_t echo_answered;  /* ... answered by the gateway itself (--ping local) */
+    uint64_t link_ignored;   /* ICMPv6 MLD / router / neighbour discovery, never lwIP's */
     uint64_t syn_held, syn_duplicate, syn_refused, syn_lost;
     uint64_t tw_purged;
 };

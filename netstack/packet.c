@@ -34,6 +34,45 @@ static void parse_transport(const uint8_t *buf, size_t off, size_t end, struct p
     }
 }
 
+/* IPv6 extension headers between the fixed header and the transport: the
+ * same datagram must meet the same policy with or without them (a UDP
+ * datagram larger than the MTU arrives behind a Fragment header). A header
+ * that runs past the packet is malformed; more than PACKET_EXT6_MAX of them
+ * is too, since no sender needs that many and walking them costs. */
+#define PACKET_EXT6_MAX 8
+static enum packet_result parse_ext6(const uint8_t *buf, size_t total, struct packet_info *pi)
+{
+    size_t off = 40;
+    uint8_t nh = buf[6];
+    for (int n = 0;; n++) {
+        if (nh != 0 && nh != 43 && nh != 44 && nh != 60)     /* HBH, routing, fragment, dest opts */
+            break;
+        if (n == PACKET_EXT6_MAX)
+            return PACKET_BAD_HEADER;
+        if (total - off < 8)
+            return PACKET_BAD_HEADER;
+        uint8_t next = buf[off];
+        if (nh == 44) {
+            /* Only the first fragment carries the transport header. */
+            int first = (rd16(buf + off + 2) & 0xfff8) == 0;
+            off += 8;
+            if (!first) {
+                pi->proto = next;
+                return PACKET_OK;
+            }
+        } else {
+            size_t hl = ((size_t)buf[off + 1] + 1) * 8;
+            if (total - off < hl)
+                return PACKET_BAD_HEADER;
+            off += hl;
+        }
+        nh = next;
+    }
+    pi->proto = nh;
+    parse_transport(buf, off, total, pi);
+    return PACKET_OK;
+}
+
 enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_info *pi)
 {
     memset(pi, 0, sizeof(*pi));
@@ -66,13 +105,9 @@ enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_in
         if (total > len)
             return PACKET_TOO_SHORT;
         pi->family = 6;
-        pi->proto = buf[6];
         memcpy(pi->src, buf + 8, 16);
         memcpy(pi->dst, buf + 24, 16);
-        /* Extension headers are left to lwIP: the kernel never puts them in
-         * front of TCP, and a SYN hidden behind one simply finds no stream. */
-        parse_transport(buf, 40, total, pi);
-        return PACKET_OK;
+        return parse_ext6(buf, total, pi);
     }
     default:
         return PACKET_BAD_VERSION;
@@ -83,6 +118,11 @@ int packet_is_tcp_open(const struct packet_info *pi)
 {
     return pi->proto == PACKET_TCP && pi->has_ports &&
            (pi->tcp_flags & (PACKET_TCP_SYN | PACKET_TCP_ACK | PACKET_TCP_RST)) == PACKET_TCP_SYN;
+}
+
+int packet_is_link_signalling(const struct packet_info *pi)
+{
+    return pi->family == 6 && pi->has_icmp && pi->icmp_type >= PACKET_ICMP6_LINK_MIN;
 }
 
 int packet_is_echo_request(const struct packet_info *pi)

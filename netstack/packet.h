@@ -16,7 +16,7 @@
 
 struct packet_info {
     uint8_t family;      /* 4 or 6 */
-    uint8_t proto;       /* transport protocol (IPv6: first next-header) */
+    uint8_t proto;       /* transport protocol (IPv6: after any extension headers) */
     uint8_t src[16];     /* IPv4 uses the first 4 bytes */
     uint8_t dst[16];
     uint16_t sport;      /* host order; TCP and UDP only */
@@ -40,12 +40,19 @@ enum packet_result {
     PACKET_BAD_HEADER,     /* header fields inconsistent */
 };
 
-/* Reads buf[0..len) as one IP packet. Never reads past len. A fragment that
+/* Reads buf[0..len) as one IP packet. Never reads past len. IPv6 extension
+ * headers are walked (at most 8) to the transport header. A fragment that
  * is not the first one is PACKET_OK with has_ports == 0. */
 enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_info *out);
 
 /* A TCP segment that asks for a new connection: SYN without ACK/RST. */
 int packet_is_tcp_open(const struct packet_info *pi);
+
+/* ICMPv6 types from 130 on (MLD, router and neighbour discovery, ...):
+ * link-layer signalling, meaningless on a TUN, where routes are static and
+ * there are no link addresses to resolve. */
+#define PACKET_ICMP6_LINK_MIN 130
+int packet_is_link_signalling(const struct packet_info *pi);
 
 /* An ICMP echo request (IPv4) or ICMPv6 echo request (IPv6): a ping. */
 int packet_is_echo_request(const struct packet_info *pi);

@@ -161,13 +161,121 @@ static void test_other_protocols(void **state)
     assert_int_equal(pi.sport, 0);
     assert_false(packet_is_tcp_open(&pi));
 
-    /* A TCP SYN behind an extension header is not looked for. */
-    ip6(b, 20, 0 /* hop-by-hop */);
+    /* ESP ends the walk: what follows is encrypted. */
+    ip6(b, 20, 50);
     tcp(b + 40, 1, 2, 3, PACKET_TCP_SYN);
     assert_int_equal(parse(b, 60, &pi), PACKET_OK);
-    assert_int_equal(pi.proto, 0);
+    assert_int_equal(pi.proto, 50);
     assert_int_equal(pi.has_ports, 0);
     assert_false(packet_is_tcp_open(&pi));
+}
+
+/* An extension header of len8 8-octet units beyond the first, at e. */
+static size_t ext6(uint8_t *e, uint8_t next, uint8_t len8)
+{
+    memset(e, 0, (size_t)(len8 + 1) * 8);
+    e[0] = next;
+    e[1] = len8;
+    return (size_t)(len8 + 1) * 8;
+}
+
+static void test_v6_extension_headers(void **state)
+{
+    (void)state;
+    uint8_t b[200];
+    struct packet_info pi;
+    size_t off;
+
+    /* Hop-by-hop, routing and destination options before a SYN: the same
+     * SYN as without them. */
+    off = 40;
+    off += ext6(b + off, 43, 0);
+    off += ext6(b + off, 60, 1);
+    off += ext6(b + off, PACKET_TCP, 0);
+    tcp(b + off, 40000, 443, 77, PACKET_TCP_SYN);
+    ip6(b, (uint16_t)(off + 20 - 40), 0);
+    assert_int_equal(parse(b, off + 20, &pi), PACKET_OK);
+    assert_int_equal(pi.proto, PACKET_TCP);
+    assert_int_equal(pi.dport, 443);
+    assert_int_equal(pi.tcp_seq, 77);
+    assert_true(packet_is_tcp_open(&pi));
+
+    /* UDP in a first fragment has its ports; later fragments have none. */
+    off = 40;
+    b[off] = PACKET_UDP;
+    b[off + 1] = 0;
+    put16(b + off + 2, 0x0001);        /* offset 0, more fragments */
+    put32(b + off + 4, 0xdeadbeef);
+    off += 8;
+    udp(b + off, 5000, 443, 1200);
+    ip6(b, 16, 44);
+    assert_int_equal(parse(b, 56, &pi), PACKET_OK);
+    assert_int_equal(pi.proto, PACKET_UDP);
+    assert_int_equal(pi.has_ports, 1);
+    assert_int_equal(pi.dport, 443);
+    put16(b + 42, 0x0100);             /* offset 32 */
+    assert_int_equal(parse(b, 56, &pi), PACKET_OK);
+    assert_int_equal(pi.proto, PACKET_UDP);
+    assert_int_equal(pi.has_ports, 0);
+
+    /* An MLD report behind hop-by-hop is link signalling; so is any
+     * ICMPv6 type from 130 on, and no echo, error or ICMPv4 type is. */
+    off = 40 + ext6(b + 40, PACKET_ICMP6, 0);
+    b[off] = 143;
+    ip6(b, (uint16_t)(off + 8 - 40), 0);
+    assert_int_equal(parse(b, off + 8, &pi), PACKET_OK);
+    assert_int_equal(pi.proto, PACKET_ICMP6);
+    assert_true(packet_is_link_signalling(&pi));
+    static const struct { uint8_t type; int link; } types[] = {
+        { 1, 0 }, { 2, 0 }, { 4, 0 }, { 128, 0 }, { 129, 0 }, { 130, 1 }, { 133, 1 },
+        { 134, 1 }, { 135, 1 }, { 136, 1 }, { 137, 1 }, { 143, 1 }, { 255, 1 },
+    };
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        ip6(b, 8, PACKET_ICMP6);
+        memset(b + 40, 0, 8);
+        b[40] = types[i].type;
+        assert_int_equal(parse(b, 48, &pi), PACKET_OK);
+        assert_int_equal(packet_is_link_signalling(&pi), types[i].link);
+    }
+    ip4(b, 5, 28, PACKET_ICMP, 0);
+    memset(b + 20, 0, 8);
+    b[20] = 134;
+    assert_int_equal(parse(b, 28, &pi), PACKET_OK);
+    assert_false(packet_is_link_signalling(&pi));
+}
+
+static void test_v6_extension_headers_malformed(void **state)
+{
+    (void)state;
+    uint8_t b[200];
+    struct packet_info pi;
+    size_t off;
+
+    /* Eight headers are walked; a ninth is refused. */
+    for (int n = 8; n <= 9; n++) {
+        off = 40;
+        for (int i = 0; i < n; i++)
+            off += ext6(b + off, i == n - 1 ? PACKET_UDP : 60, 0);
+        udp(b + off, 1, 53, 8);
+        ip6(b, (uint16_t)(off + 8 - 40), 60);
+        assert_int_equal(parse(b, off + 8, &pi), n == 8 ? PACKET_OK : PACKET_BAD_HEADER);
+        if (n == 8)
+            assert_int_equal(pi.dport, 53);
+    }
+    /* A header that runs past the payload length, or is cut short. */
+    ext6(b + 40, PACKET_TCP, 2);               /* claims 24 bytes */
+    ip6(b, 16, 0);
+    assert_int_equal(parse(b, 56, &pi), PACKET_BAD_HEADER);
+    ip6(b, 4, 60);
+    assert_int_equal(parse(b, 44, &pi), PACKET_BAD_HEADER);
+    ip6(b, 4, 44);
+    assert_int_equal(parse(b, 44, &pi), PACKET_BAD_HEADER);
+    /* Exactly a header and nothing after it: no transport, not malformed. */
+    ext6(b + 40, PACKET_TCP, 0);
+    ip6(b, 8, 0);
+    assert_int_equal(parse(b, 48, &pi), PACKET_OK);
+    assert_int_equal(pi.proto, PACKET_TCP);
+    assert_int_equal(pi.has_ports, 0);
 }
 
 static void test_malformed(void **state)
@@ -524,6 +632,8 @@ int main(void)
         cmocka_unit_test(test_tcp_flags),
         cmocka_unit_test(test_v4_options),
         cmocka_unit_test(test_v6_syn),
+        cmocka_unit_test(test_v6_extension_headers),
+        cmocka_unit_test(test_v6_extension_headers_malformed),
         cmocka_unit_test(test_udp),
         cmocka_unit_test(test_other_protocols),
         cmocka_unit_test(test_malformed),
