@@ -224,13 +224,7 @@ def test_tiocsti_refused_in_every_mode(run_torgate, user_tmp, mode):
     """TIOCSTI is the sandbox's integrity, not policy: refused with --seccomp
     off and never merely audited."""
     arg = "off" if mode == "off" else policy_file(user_tmp, "mode audit\ninclude default\n")
-    code = ("import errno, fcntl, os, termios\n"
-            "fd = os.open('/dev/null', os.O_RDONLY)\n"
-            "try:\n"
-            "    fcntl.ioctl(fd, termios.TIOCSTI, b'x')\n"
-            "    print('allowed')\n"
-            "except OSError as e:\n"
-            "    print(errno.errorcode[e.errno])\n")
+    code = tgutil.TIOCSTI_PROBE
     cp = run_torgate(["--seccomp", arg, "--", PY, "-c", code])
     assert cp.returncode == 0 and cp.stdout.strip() == "EPERM", describe(cp)
 

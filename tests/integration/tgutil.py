@@ -21,6 +21,16 @@ DNSSERVER = os.path.join(HERE, "dnsserver.py")
 # sandbox gets the caller's PATH, but nothing should depend on it).
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
+# Python that tries ioctl(TIOCSTI) on /dev/null and prints the errno name
+# ("allowed" if it worked): ENOTTY without torgate's filter, EPERM with it.
+TIOCSTI_PROBE = ("import errno, fcntl, os, termios\n"
+                 "fd = os.open('/dev/null', os.O_RDONLY)\n"
+                 "try:\n"
+                 "    fcntl.ioctl(fd, termios.TIOCSTI, b'x')\n"
+                 "    print('allowed')\n"
+                 "except OSError as e:\n"
+                 "    print(errno.errorcode[e.errno])\n")
+
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy")
 
 
