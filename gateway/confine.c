@@ -222,9 +222,15 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct tg_config *cfg, pid_t
     const unsigned long flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
     /* New sockets: TCP of the SOCKS address's family only. No unix,
      * netlink, packet or UDP socket ever again. */
+    /* The protocol too: SCTP and MPTCP also come as SOCK_STREAM, and
+     * Landlock's port rule binds only TCP. */
     int fam = cfg->socks_addr.ss_family == AF_INET6 ? AF_INET6 : AF_INET;
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fam),
-                          SCMP_A1(SCMP_CMP_MASKED_EQ, ~flags & 0xffffffffu, SOCK_STREAM));
+    static const int protos[] = { 0, IPPROTO_TCP };
+    for (size_t i = 0; rc == 0 && i < sizeof(protos) / sizeof(protos[0]); i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fam),
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, ~flags & 0xffffffffu, SOCK_STREAM),
+                              SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)protos[i]));
     /* Non-blocking mode and FD_CLOEXEC, and the bytes waiting on a socket. */
     static const int fcntl_ops[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
     for (size_t i = 0; rc == 0 && i < sizeof(fcntl_ops) / sizeof(fcntl_ops[0]); i++)
