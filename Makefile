@@ -17,7 +17,8 @@ GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gate
                 gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_fs.c gateway/sandbox_init.c \
                 gateway/socks_io.c gateway/relay.c gateway/tor_resolve.c gateway/dns_server.c gateway/loop.c \
                 gateway/confine.c gateway/confine_check.c \
-                gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c
+                gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c \
+                gateway/singleton.c gateway/singleton_parse.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c
 DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
@@ -78,7 +79,7 @@ UNIT_DIR := build/unit
 UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
               $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp \
-              $(UNIT_DIR)/test_seccomp_policy
+              $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
@@ -90,6 +91,9 @@ $(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(TEST_D
 $(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lseccomp -lcmocka
+$(UNIT_DIR)/test_singleton: tests/unit/test_singleton.c gateway/singleton_parse.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka

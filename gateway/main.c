@@ -12,6 +12,7 @@
 #include "probe.h"
 #include "sandbox.h"
 #include "seccomp_app.h"
+#include "singleton.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +191,11 @@ int main(int argc, char **argv)
     /* Fail closed: no Tor, no command. */
     if (probe_socks(&cfg, PROBE_TIMEOUT_MS) != 0)
         return TG_EXIT_FAILURE;
+
+    /* Before the sandbox exists, while the host's filesystem is in view: a
+     * browser already running outside would take the command's window. */
+    if (cfg.cmd != NULL)
+        singleton_check(cfg.cmd);
 
     /* Signals are read from a signalfd in the loop; block them before the
      * sandbox exists so none is lost or acted on by default in between. */
