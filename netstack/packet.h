@@ -47,6 +47,15 @@ enum packet_result packet_parse(const uint8_t *buf, size_t len, struct packet_in
 /* A TCP segment that asks for a new connection: SYN without ACK/RST. */
 int packet_is_tcp_open(const struct packet_info *pi);
 
+/* Whether a TCP packet parsed into *pi has checksums lwIP would accept:
+ * the IPv4 header's, and the TCP checksum over the whole segment. A
+ * fragment, whose segment is not all there, does not pass. */
+int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_info *pi);
+
+/* Whether both addresses can be ends of a TCP connection: neither is
+ * unspecified, multicast or (IPv4) the limited broadcast. */
+int packet_unicast(const struct packet_info *pi);
+
 /* An ICMP echo request (IPv4) or ICMPv6 echo request (IPv6): a ping. */
 int packet_is_echo_request(const struct packet_info *pi);
 
