@@ -33,7 +33,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration check-e2e demo clean distclean asan unit fuzz
+.PHONY: all deps check check-unit check-integration check-e2e demo clean distclean asan unit fuzz faults
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -168,6 +168,15 @@ check-integration: $(TEST_DEPS_STAMP) torgate
 
 check-e2e: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
 	./tests/run-all e2e
+
+# The fault-injection tests with their longer matrix (make check runs the
+# short one), against both builds.
+faults: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
+	TORGATE_FAULTS=long TORGATE=$(CURDIR)/torgate \
+	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_faults.py
+	TORGATE_FAULTS=long TORGATE=$(CURDIR)/$(ASAN_DIR)/torgate \
+	    ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_faults.py
 
 # See it work without a system Tor: a private Tor network on 127.0.0.1,
 # curl through it by hostname and to an onion service, a leak refused.
