@@ -19,7 +19,8 @@ GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gate
                 gateway/confine.c gateway/confine_check.c \
                 gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c \
                 gateway/singleton.c gateway/singleton_parse.c
-NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c
+NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
+                 netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/arch/sys_arch.c
 DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
 OWN_INC  := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
@@ -35,7 +36,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz
+.PHONY: all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -54,7 +55,7 @@ $(OBJ_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
 
-$(OBJ_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h
+$(OBJ_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -w $(LWIP_CFLAGS) -c $< -o $@
 
@@ -66,7 +67,7 @@ $(ASAN_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
 
-$(ASAN_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h
+$(ASAN_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -w $(LWIP_CFLAGS) -c $< -o $@
 
@@ -118,32 +119,53 @@ $(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/
 unit: $(UNIT_TESTS)
 
 # ---- fuzzing (libFuzzer; clang from Debian) --------------------------------
-# `make check` runs each fuzzer briefly; `make fuzz FUZZ_SECONDS=600` for longer.
+# `make check` runs each fuzzer briefly; `make fuzz` runs each for
+# FUZZ_SECONDS and reports its figures, with the line coverage of our own
+# sources reached by its corpus (a second build with clang's source-based
+# coverage, run once over the corpus). Our sources and lwIP are compiled for
+# the fuzzers with clang, ASan+UBSan and libFuzzer's coverage feedback;
+# LWIP_TESTMODE lets fuzz_netstack empty lwIP's timers between inputs.
 FUZZ_DIR := build/fuzz
-FUZZ_SECONDS ?= 300
-FUZZ_CHECK_SECONDS ?= 20
-FUZZERS := $(FUZZ_DIR)/fuzz_dns_query $(FUZZ_DIR)/fuzz_socks_reply $(FUZZ_DIR)/fuzz_packet \
-           $(FUZZ_DIR)/fuzz_seccomp_policy
-FUZZ_CC  := clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_COV_DIR := $(FUZZ_DIR)/cov
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 15
+FUZZ_NAMES := fuzz_dns_query fuzz_socks_reply fuzz_packet fuzz_netstack fuzz_seccomp_policy
+FUZZERS := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
+FUZZ_COVERAGE := $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_NAMES))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
+FUZZ_CC  := clang -std=c11 -g -O1 -DLWIP_TESTMODE=1
+FUZZ_INC := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
 
-$(FUZZ_DIR)/fuzz_dns_query: tests/fuzz/fuzz_dns_query.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
+$(FUZZ_DIR)/obj/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -I dns -o $@ $(filter %.c,$^) -lcares
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -w $(LWIP_CFLAGS) -c $< -o $@
+$(FUZZ_DIR)/obj/%.o: %.c $(LWIP_STAMP) $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) $(FUZZ_INC) -MMD -MP -c $< -o $@
+$(FUZZ_COV_DIR)/obj/%.o: %.c $(LWIP_STAMP) $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(FUZZ_COV) $(WARN) $(FUZZ_INC) -MMD -MP -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_socks_reply: tests/fuzz/fuzz_socks_reply.c gateway/socks5.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -I gateway -o $@ $(filter %.c,$^)
-$(FUZZ_DIR)/fuzz_packet: tests/fuzz/fuzz_packet.c netstack/packet.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -I netstack -o $@ $(filter %.c,$^)
+# $(1) fuzzer, $(2) our sources it tests, $(3) further objects, $(4) libraries.
+# lwIP is left out of the coverage mapping: the report is about our code.
+define FUZZER_RULES
+$(FUZZ_DIR)/$(1): tests/fuzz/$(1).c $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(2)) $(3) $(TEST_DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(WARN) $(FUZZ_INC) -o $$@ $$(filter %.c %.o,$$^) $(4)
+$(FUZZ_COV_DIR)/$(1): tests/fuzz/$(1).c $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$(2)) $(3) $(TEST_DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_COV) $(WARN) $(FUZZ_INC) -o $$@ $$(filter %.c %.o,$$^) $(4)
+endef
+$(eval $(call FUZZER_RULES,fuzz_dns_query,dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c,,-lcares))
+$(eval $(call FUZZER_RULES,fuzz_socks_reply,gateway/socks5.c))
+$(eval $(call FUZZER_RULES,fuzz_packet,netstack/packet.c))
+$(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_udp.c \
+    netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c,$(call lwip_objs,$(FUZZ_DIR)/obj)))
+$(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/seccomp_policy.c,,-lseccomp))
 
-$(FUZZ_DIR)/fuzz_seccomp_policy: tests/fuzz/fuzz_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -I gateway -o $@ $(filter %.c,$^) -lseccomp
-
-fuzz: $(FUZZERS)
-	./tests/run-fuzz $(FUZZ_SECONDS)
+fuzz: $(FUZZERS) $(FUZZ_COVERAGE)
+	./tests/run-fuzz --coverage $(FUZZ_SECONDS)
 
 # ---- leak suite's static probe (raw syscalls, no library code for the network) ----
 LEAK_PROBE := build/leak/probe_static
@@ -172,6 +194,15 @@ check-leak: $(TEST_DEPS_STAMP) torgate $(LEAK_PROBE)
 leak-selfcheck: $(TEST_DEPS_STAMP) torgate $(LEAK_PROBE)
 	./tests/run-all leak-selfcheck
 
+# The fault-injection tests with their longer matrix (make check runs the
+# short one), against both builds.
+faults: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
+	TORGATE_FAULTS=long TORGATE=$(CURDIR)/torgate \
+	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_faults.py
+	TORGATE_FAULTS=long TORGATE=$(CURDIR)/$(ASAN_DIR)/torgate \
+	    ASAN_OPTIONS=abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_faults.py
+
 # See it work without a system Tor: a private Tor network on 127.0.0.1,
 # curl through it by hostname and to an onion service, a leak refused.
 demo: $(TEST_DEPS_STAMP) torgate
@@ -183,4 +214,4 @@ clean:
 distclean:
 	rm -rf build torgate
 
--include $(shell find build/obj build/asan -name '*.d' 2>/dev/null)
+-include $(shell find build/obj build/asan build/fuzz -name '*.d' 2>/dev/null)

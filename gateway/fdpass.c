@@ -62,6 +62,7 @@ int fdpass_recv(int sock, char *tag, int *fd)
         if (*fd >= 0)
             close(*fd);
         *fd = -1;
+        errno = EMSGSIZE;           /* more than one descriptor came */
         return -1;
     }
     return 1;

@@ -334,11 +334,13 @@ static void log_stats(const struct loop *l)
                  listed < n->udp_refused ? ", others" : "");
     log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu UDP refused%s, "
              "%llu pings refused, %llu pings answered locally, %llu IPv6 link signalling "
-             "ignored, %llu TUN writes dropped",
+             "ignored, %llu TUN writes dropped, %llu TUN writes failed, %llu packets dropped "
+             "for want of memory",
              (unsigned long long)n->rx_packets, (unsigned long long)n->rx_malformed,
              (unsigned long long)n->syn_duplicate, (unsigned long long)n->udp_refused, ports,
              (unsigned long long)n->echo_refused, (unsigned long long)n->echo_answered,
-             (unsigned long long)n->link_ignored, (unsigned long long)l->tun_tx_dropped);
+             (unsigned long long)n->link_ignored, (unsigned long long)l->tun_tx_dropped,
+             (unsigned long long)l->tun_tx_errors, (unsigned long long)l->rx_dropped);
     if (l->dns != NULL) {
         const struct dns_stub_stats *d = dns_server_stats(l->dns);
         log_info("dns: %llu queries, %llu answered (%llu NXDOMAIN, %llu empty), %llu FORMERR, "

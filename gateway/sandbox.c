@@ -198,7 +198,9 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, 
     }
     if (fd >= 0)
         close(fd);
-    if (r != 1)
+    if (r < 0)
+        log_error("cannot receive the TUN from the sandbox: %s", strerror(errno));
+    else if (r == 0)
         log_error("the sandbox died while it was being set up");
     /* Otherwise the sandbox already said what failed. */
     sandbox_abort(sb);

@@ -99,6 +99,11 @@
 #define CHECKSUM_CHECK_ICMP             1
 #define CHECKSUM_CHECK_ICMP6            1
 
+/* TCP options lwIP would misread are rewritten first (netstack_tcpopt.c). */
+#define LWIP_HOOK_FILENAME              "netstack_hooks.h"
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+        netstack_tcp_inpacket(pcb, hdr, optlen, opt1len, opt2, p)
+
 #define LWIP_STATS                      0
 #define LWIP_DEBUG                      0
 #define LWIP_NOASSERT                   0

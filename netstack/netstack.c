@@ -20,7 +20,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lwip/init.h"
 #include "lwip/ip.h"
@@ -52,25 +51,12 @@ static struct {
     /* The pcb whose callback is running; whether the gateway let go of it
      * from inside that callback (no more calls for it), and whether it
      * aborted it (lwIP then needs ERR_ABRT back). */
-    struct pbuf *rx_spare;         /* an MTU-sized receive buffer kept for reuse */
     struct tcp_pcb *in_cb;
     int in_cb_detached;
     int in_cb_aborted;
     int up;
     int ping_local;
 } ns;
-
-uint32_t netstack_random(void)
-{
-    return arc4random();
-}
-
-u32_t sys_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (u32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 const struct netstack_stats *netstack_stats(void)
 {
@@ -298,68 +284,27 @@ static int syn_hold(struct pbuf *p, const struct packet_info *pi)
 
 /* ---- receive path ---------------------------------------------------- */
 
-void *netstack_rx_alloc(size_t cap, void **data)
-{
-    if (cap > 0xffff)
-        cap = 0xffff;
-    struct pbuf *p = ns.rx_spare;
-    if (p != NULL && p->tot_len >= cap) {
-        ns.rx_spare = NULL;
-    } else {
-        if (p != NULL) {
-            pbuf_free(p);
-            ns.rx_spare = NULL;
-        }
-        p = pbuf_alloc(PBUF_RAW, (u16_t)cap, PBUF_RAM);
-        if (p == NULL)
-            return NULL;
-    }
-    *data = p->payload;
-    return p;
-}
-
-void netstack_rx_free(void *rx)
-{
-    if (ns.rx_spare == NULL)
-        ns.rx_spare = rx;
-    else
-        pbuf_free(rx);
-}
-
-/* A packet much smaller than its buffer gets a buffer of its own size:
- * lwIP and the relay may hold a segment until Tor takes its bytes, and a
- * stream of tiny segments must not pin an MTU-sized buffer each. */
-static struct pbuf *rx_right_size(struct pbuf *p, size_t len)
-{
-    if (len * 4 > p->tot_len)
-        return p;
-    struct pbuf *small = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
-    if (small == NULL)
-        return p;
-    memcpy(small->payload, p->payload, len);
-    netstack_rx_free(p);
-    return small;
-}
-
 void netstack_rx_input(void *rx, size_t len)
 {
-    struct pbuf *p = rx;
     struct packet_info pi;
 
     ns.stats.rx_packets++;
-    if (len > p->tot_len) {
-        ns.stats.rx_oversize++;
-        netstack_rx_free(p);
+    struct pbuf *p = netstack_rx_take(rx, len, &ns.stats);
+    if (p == NULL)
         return;
-    }
-    p = rx_right_size(p, len);
-    pbuf_realloc(p, (u16_t)len);
     if (packet_parse(p->payload, len, &pi) != PACKET_OK) {
         ns.stats.rx_malformed++;
         pbuf_free(p);
         return;
     }
     if (packet_is_tcp_open(&pi)) {
+        /* lwIP would drop it (or answer from a wrong address): so must the
+         * gateway, before it asks Tor. Only raw sockets send these. */
+        if (!packet_unicast(&pi) || !packet_tcp_checksum_ok(p->payload, len, &pi)) {
+            ns.stats.rx_malformed++;
+            pbuf_free(p);
+            return;
+        }
         if (!syn_hold(p, &pi))
             pbuf_free(p);
     } else if (packet_is_link_signalling(&pi)) {
@@ -675,10 +620,7 @@ void netstack_shutdown(void)
         tcp_abort(tcp_active_pcbs);
     }
     netstack_purge_time_wait();
-    if (ns.rx_spare != NULL) {
-        pbuf_free(ns.rx_spare);
-        ns.rx_spare = NULL;
-    }
+    netstack_rx_shutdown();
     netstack_udp_shutdown();
     tcp_close(ns.listener);
     netif_remove(&ns.netif);

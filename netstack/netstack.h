@@ -74,7 +74,8 @@ unsigned netstack_timer_interval_ms(void);
 /* Ends connections that only lingered in TIME_WAIT (see netstack.c). */
 void     netstack_purge_time_wait(void);
 
-/* UDP services at addr:port (family 4 or 6), and replies along a flow. */
+/* UDP services at addr:port (family 4 or 6), and replies along a flow
+ * (-1 if the reply does not fit the MTU: it is never fragmented). */
 int netstack_udp_listen(int family, const uint8_t *addr, uint16_t port, ns_udp_recv_fn fn, void *ctx);
 int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len);
 

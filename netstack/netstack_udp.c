@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lwip/ip.h"
+#include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 
@@ -90,7 +91,10 @@ int netstack_udp_listen(int family, const uint8_t *addr, uint16_t port, ns_udp_r
 int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
 {
     size_t alen = flow->family == 4 ? 4 : 16;
-    if (len > 0xffff - 48)
+    /* lwIP does not fragment (IP_FRAG, LWIP_IPV6_FRAG): a datagram must fit
+     * the TUN's MTU with its headers. */
+    size_t headers = flow->family == 4 ? 28 : 48;
+    if (netif_default == NULL || len + headers > netif_default->mtu)
         return -1;
     for (int i = 0; i < nudp; i++) {
         struct udp_listener *l = &udp_listeners[i];

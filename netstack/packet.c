@@ -19,12 +19,14 @@ static void parse_transport(const uint8_t *buf, size_t off, size_t end, struct p
         pi->tcp_seq = rd32(buf + off + 4);
         pi->tcp_flags = buf[off + 13];
         pi->has_ports = 1;
+        pi->l4_off = (uint16_t)off;
     } else if (pi->proto == PACKET_UDP) {
         if (end < off || end - off < 8)
             return;
         pi->sport = rd16(buf + off);
         pi->dport = rd16(buf + off + 2);
         pi->has_ports = 1;
+        pi->l4_off = (uint16_t)off;
     } else if ((pi->family == 4 && pi->proto == PACKET_ICMP) ||
                (pi->family == 6 && pi->proto == PACKET_ICMP6)) {
         if (end <= off)
@@ -146,6 +148,47 @@ static uint16_t csum_fold(uint32_t sum)
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     return (uint16_t)~sum;
+}
+
+int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_info *pi)
+{
+    uint32_t sum;
+    size_t off, tcplen;
+    if (pi->proto != PACKET_TCP || !pi->has_ports)
+        return 0;
+    if (pi->family == 4) {
+        size_t ihl = (size_t)(buf[0] & 0x0f) * 4, total = rd16(buf + 2);
+        if (csum_fold(csum_add(0, buf, ihl)) != 0 || (rd16(buf + 6) & 0x3fff) != 0)
+            return 0;
+        off = ihl;
+        tcplen = total - ihl;
+        sum = csum_add(0, buf + 12, 8);
+    } else {
+        /* After any extension headers; a fragment's segment is not all
+         * here, so its sum fails, as it should. */
+        off = pi->l4_off;
+        if (off < 40 || (size_t)rd16(buf + 4) + 40 < off)
+            return 0;
+        tcplen = (size_t)rd16(buf + 4) + 40 - off;
+        sum = csum_add(0, buf + 8, 32);
+    }
+    if (off + tcplen > len)
+        return 0;
+    sum += PACKET_TCP + (uint32_t)tcplen;
+    return csum_fold(csum_add(sum, buf + off, tcplen)) == 0;
+}
+
+static int addr_unicast(int family, const uint8_t *a)
+{
+    static const uint8_t zero[16], bcast[4] = { 255, 255, 255, 255 };
+    if (family == 4)
+        return memcmp(a, zero, 4) != 0 && memcmp(a, bcast, 4) != 0 && (a[0] & 0xf0) != 0xe0;
+    return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
+}
+
+int packet_unicast(const struct packet_info *pi)
+{
+    return addr_unicast(pi->family, pi->src) && addr_unicast(pi->family, pi->dst);
 }
 
 static void wr16(uint8_t *p, uint16_t v)

@@ -24,6 +24,7 @@ struct packet_info {
     uint8_t tcp_flags;   /* TCP only */
     uint32_t tcp_seq;    /* TCP only */
     int has_ports;       /* transport header present and complete */
+    uint16_t l4_off;     /* where the transport header starts (has_ports) */
     uint8_t icmp_type;   /* ICMP (4) or ICMPv6 (6) only */
     int has_icmp;        /* ICMP header's type present (first fragment) */
 };
@@ -53,6 +54,15 @@ int packet_is_tcp_open(const struct packet_info *pi);
  * there are no link addresses to resolve. */
 #define PACKET_ICMP6_LINK_MIN 130
 int packet_is_link_signalling(const struct packet_info *pi);
+
+/* Whether a TCP packet parsed into *pi has checksums lwIP would accept:
+ * the IPv4 header's, and the TCP checksum over the whole segment. A
+ * fragment, whose segment is not all there, does not pass. */
+int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_info *pi);
+
+/* Whether both addresses can be ends of a TCP connection: neither is
+ * unspecified, multicast or (IPv4) the limited broadcast. */
+int packet_unicast(const struct packet_info *pi);
 
 /* An ICMP echo request (IPv4) or ICMPv6 echo request (IPv6): a ping. */
 int packet_is_echo_request(const struct packet_info *pi);

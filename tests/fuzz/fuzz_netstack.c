@@ -1,0 +1,824 @@
+/* libFuzzer harness for the netstack's input path (netstack/netstack.c with
+ * lwIP compiled in, as the gateway runs it): each input is a short session
+ * of packets from the app's kernel and of the gateway's answers.
+ *
+ * Input: one byte of setup (bits 0-1 the MTU: 1280, 1500, 9000, 65535; bit
+ * 2 --ping local), then records "ctl:u8 len:u16be body[len]":
+ *   ctl bit 7 clear: a packet, body = policy byte + IP packet, passed to
+ *     netstack_rx_alloc/netstack_rx_input like a read() from the TUN.
+ *     ctl bit 0: fix the IP and transport checksums (else sent as is);
+ *     bit 1: the TCP ack field counts from lwIP's ISN for the flow (so a
+ *     seed can complete a handshake whatever ISN lwIP picked); bits 2-3:
+ *     then advance the clock 0, 1, 8 or 240 timer ticks (250 ms each).
+ *     The policy byte decides what the gateway does with a stream this
+ *     packet opens (see POL_*).
+ *   ctl bit 7 set: a gateway action (ctl & 0x7f, see act()) on the
+ *     stream body[0] picks: answer a held SYN, send, FIN, close, abort,
+ *     release held segments, let time pass, reply over UDP.
+ * The harness stands in for relay.c and dns_server.c: streams are malloc'd
+ * and freed when the gateway would free them, so a callback for a stream
+ * the netstack should have forgotten is a use after free under ASan.
+ *
+ * Checked (__builtin_trap on failure): a stream is opened (Tor asked) only
+ * for a SYN whose checksums verify; every packet towards the app parses,
+ * fits the MTU, has valid checksums and goes to an address the app sent
+ * from; bytes the gateway sent arrive in lwIP's segments unchanged and at
+ * the right offset; no data after a FIN; held segments stay intact until
+ * released; and after each input every byte allocated is freed again. */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sanitizer/allocator_interface.h>
+
+#include "netstack.h"
+#include "packet.h"
+/* lwIP's own timers must be gone between inputs; LWIP_TESTMODE exposes them. */
+#include "lwip/timeouts.h"
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_netstack: check failed: %s (line %d)\n", \
+                                          #c, __LINE__); __builtin_trap(); } } while (0)
+
+#define TICK_MS       250
+#define MAX_STREAMS   32
+#define MAX_HOLDS     16
+#define MAX_SOURCES   64
+#define MAX_ISNS      16
+
+/* Policy byte of the packet that opens a stream. */
+#define POL_OPEN_MASK   0x03  /* 0 hold the SYN, 1 accept at once, 2 refuse, 3 accept and send */
+#define POL_KEEP_HOLDS  0x04  /* keep received segments until an action releases them */
+#define POL_ECHO        0x08  /* send as many bytes as received, from the recv callback */
+#define POL_FIN_SHIFT   4     /* on FIN: 0 nothing, 1 shutdown_tx, 2 close, 3 abort (inline) */
+#define POL_ABORT_RECV  0x40  /* abort from the first recv callback */
+#define POL_CLOSE_SENT  0x80  /* close from the sent callback once all is sent after a FIN */
+
+struct hold {
+    void *hold;
+    const uint8_t *data;
+    size_t len;
+    uint32_t sum;
+};
+
+struct hstream {
+    struct hstream *next;
+    struct ns_pending *pend;
+    struct ns_conn *conn;
+    struct ns_flow flow;
+    uint8_t pol, id;
+    int fin;
+    int has_isn;
+    uint32_t isn;
+    size_t to_send, sent;       /* bytes queued for sending, bytes lwIP took */
+    struct hold holds[MAX_HOLDS];
+    int nholds;
+};
+
+static struct {
+    unsigned mtu;
+    uint32_t now_ms, rnd;
+    uint8_t next_pol;
+    int in_sums_ok;                 /* the packet being input has valid checksums */
+    struct hstream *streams;
+    int nstreams;
+    uint8_t next_id;
+    struct { uint8_t family, addr[16]; } sources[MAX_SOURCES];
+    int nsources, sources_overflow;
+    struct { struct ns_flow flow; uint32_t isn; } isns[MAX_ISNS];
+    int nisns;
+    struct ns_flow last_udp;
+    int has_udp;
+} h;
+
+/* Allocations minus frees during an input, on the fuzzing thread only
+ * (libFuzzer has threads of its own). */
+static _Thread_local long live_allocs;
+static _Thread_local int counting;
+
+/* FUZZ_NETSTACK_TRACE=1: one line per event on stderr, to see what a seed
+ * or a reproducer does. */
+static int trace;
+#define TRACE(...) do { if (trace) fprintf(stderr, "  " __VA_ARGS__); } while (0)
+
+static const uint8_t stub4[4] = { 10, 66, 0, 1 };
+static const uint8_t stub6[16] = { 0xfd, 0x74, 0x6f, 0x72, [15] = 1 };
+
+/* ---- lwIP's platform, driven by the input ---------------------------- */
+
+u32_t sys_now(void)
+{
+    return h.now_ms;
+}
+
+uint32_t netstack_random(void)
+{
+    h.rnd = h.rnd * 1103515245u + 12345u;
+    return h.rnd;
+}
+
+static void advance(unsigned ticks)
+{
+    for (unsigned i = 0; i < ticks; i++) {
+        h.now_ms += TICK_MS;
+        netstack_timers_run();
+    }
+}
+
+/* ---- allocation balance ---------------------------------------------- */
+
+static void on_malloc(const volatile void *p, size_t n)
+{
+    (void)n;
+    if (counting && p != NULL)
+        live_allocs++;
+}
+
+static void on_free(const volatile void *p)
+{
+    if (counting && p != NULL)
+        live_allocs--;
+}
+
+/* ---- checksums --------------------------------------------------------- */
+
+static uint32_t sum_add(uint32_t s, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(b[i] << 8 | b[i + 1]);
+    if (n & 1)
+        s += (uint32_t)b[n - 1] << 8;
+    return s;
+}
+
+static uint16_t sum_fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)s;
+}
+
+static uint16_t be16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void put16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)(v >> 8);
+    b[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *b, uint32_t v)
+{
+    put16(b, (uint16_t)(v >> 16));
+    put16(b + 2, (uint16_t)v);
+}
+
+/* Where a packet's transport header is: family, protocol, offset, length,
+ * and the pseudo-header sum (0 for ICMPv4, which has none). Returns 0 for
+ * what has no checksummed transport header of its own (later fragments,
+ * IPv6 extension headers, runts). */
+struct l4 {
+    int family;
+    uint8_t proto;
+    size_t off, len;
+    uint32_t pseudo;
+};
+
+static int l4_find(const uint8_t *p, size_t len, struct l4 *t)
+{
+    if (len >= 20 && p[0] >> 4 == 4) {
+        size_t ihl = (size_t)(p[0] & 15) * 4, tot = be16(p + 2);
+        if (ihl < 20 || ihl > len || tot < ihl || (be16(p + 6) & 0x1fff) != 0)
+            return 0;
+        if (tot > len)
+            tot = len;
+        t->family = 4;
+        t->proto = p[9];
+        t->off = ihl;
+        t->len = tot - ihl;
+        t->pseudo = t->proto == PACKET_ICMP ? 0
+                  : sum_add(0, p + 12, 8) + t->proto + (uint32_t)t->len;
+        return 1;
+    }
+    if (len >= 40 && p[0] >> 4 == 6) {
+        size_t plen = be16(p + 4);
+        t->family = 6;
+        t->proto = p[6];
+        t->off = 40;
+        t->len = plen < len - 40 ? plen : len - 40;
+        t->pseudo = sum_add(0, p + 8, 32) + t->proto + (uint32_t)t->len;
+        return t->proto == PACKET_TCP || t->proto == PACKET_UDP || t->proto == PACKET_ICMP6;
+    }
+    return 0;
+}
+
+static size_t csum_field(uint8_t proto, size_t l4len)
+{
+    if (proto == PACKET_TCP && l4len >= 20)
+        return 16;
+    if (proto == PACKET_UDP && l4len >= 8)
+        return 6;
+    if ((proto == PACKET_ICMP || proto == PACKET_ICMP6) && l4len >= 4)
+        return 2;
+    return 0;
+}
+
+static void fix_checksums(uint8_t *p, size_t len)
+{
+    if (len >= 20 && p[0] >> 4 == 4) {
+        size_t ihl = (size_t)(p[0] & 15) * 4;
+        if (ihl >= 20 && ihl <= len) {
+            put16(p + 10, 0);
+            put16(p + 10, (uint16_t)~sum_fold(sum_add(0, p, ihl)));
+        }
+    }
+    struct l4 t;
+    if (!l4_find(p, len, &t))
+        return;
+    size_t at = csum_field(t.proto, t.len);
+    if (at == 0)
+        return;
+    uint8_t *l4 = p + t.off;
+    put16(l4 + at, 0);
+    uint16_t c = (uint16_t)~sum_fold(sum_add(t.pseudo, l4, t.len));
+    if (c == 0 && t.proto == PACKET_UDP)
+        c = 0xffff;
+    put16(l4 + at, c);
+}
+
+/* Whether lwIP would take the packet's checksums: the IPv4 header's and the
+ * transport's over a whole, unfragmented datagram. */
+static int sums_ok(const uint8_t *p, size_t len)
+{
+    struct l4 t;
+    if (len >= 20 && p[0] >> 4 == 4) {
+        size_t ihl = (size_t)(p[0] & 15) * 4;
+        if (ihl < 20 || ihl > len || sum_fold(sum_add(0, p, ihl)) != 0xffff ||
+            (be16(p + 6) & 0x3fff) != 0)
+            return 0;
+    }
+    if (!l4_find(p, len, &t) || csum_field(t.proto, t.len) == 0)
+        return 0;
+    return sum_fold(sum_add(t.pseudo, p + t.off, t.len)) == 0xffff;
+}
+
+/* ---- flows --------------------------------------------------------------- */
+
+static int flow_eq(const struct ns_flow *a, const struct ns_flow *b)
+{
+    return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
+           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
+}
+
+/* The flow as the app sees it (src = the app) of a TCP packet, either way. */
+static int tcp_flow(const uint8_t *p, size_t len, int towards_app, struct ns_flow *f, struct l4 *t)
+{
+    if (!l4_find(p, len, t) || t->proto != PACKET_TCP || t->len < 20)
+        return 0;
+    size_t alen = t->family == 4 ? 4 : 16;
+    const uint8_t *src = p + (t->family == 4 ? 12 : 8), *dst = src + alen;
+    const uint8_t *tcp = p + t->off;
+    memset(f, 0, sizeof(*f));
+    f->family = (uint8_t)t->family;
+    memcpy(f->src, towards_app ? dst : src, alen);
+    memcpy(f->dst, towards_app ? src : dst, alen);
+    f->sport = towards_app ? be16(tcp + 2) : be16(tcp);
+    f->dport = towards_app ? be16(tcp) : be16(tcp + 2);
+    return 1;
+}
+
+static int isn_find(const struct ns_flow *f, uint32_t *isn)
+{
+    for (int i = 0; i < MAX_ISNS && i < h.nisns; i++)
+        if (flow_eq(&h.isns[i].flow, f)) {
+            *isn = h.isns[i].isn;
+            return 1;
+        }
+    return 0;
+}
+
+static void isn_put(const struct ns_flow *f, uint32_t isn)
+{
+    for (int i = 0; i < MAX_ISNS && i < h.nisns; i++)
+        if (flow_eq(&h.isns[i].flow, f)) {
+            h.isns[i].isn = isn;
+            return;
+        }
+    h.isns[h.nisns % MAX_ISNS].flow = *f;
+    h.isns[h.nisns % MAX_ISNS].isn = isn;
+    h.nisns++;
+}
+
+static void relative_ack(uint8_t *p, size_t len)
+{
+    struct ns_flow f;
+    struct l4 t;
+    uint32_t isn;
+    if (tcp_flow(p, len, 0, &f, &t) && isn_find(&f, &isn))
+        put32(p + t.off + 8, be32(p + t.off + 8) + isn);
+}
+
+static void note_source(const uint8_t *p, size_t len)
+{
+    struct packet_info pi;
+    if (packet_parse(p, len, &pi) != PACKET_OK)
+        return;
+    for (int i = 0; i < h.nsources; i++)
+        if (h.sources[i].family == pi.family && memcmp(h.sources[i].addr, pi.src, 16) == 0)
+            return;
+    if (h.nsources == MAX_SOURCES) {
+        h.sources_overflow = 1;
+        return;
+    }
+    h.sources[h.nsources].family = pi.family;
+    memcpy(h.sources[h.nsources].addr, pi.src, 16);
+    h.nsources++;
+}
+
+static int is_source(const struct packet_info *pi)
+{
+    for (int i = 0; i < h.nsources; i++)
+        if (h.sources[i].family == pi->family && memcmp(h.sources[i].addr, pi->dst, 16) == 0)
+            return 1;
+    return h.sources_overflow;
+}
+
+/* ---- streams ------------------------------------------------------------- */
+
+/* What the gateway sends on a stream: byte k of stream id. */
+static uint8_t pattern_byte(uint8_t id, size_t k)
+{
+    return (uint8_t)(k * 7u + id * 13u + (k >> 8));
+}
+
+static struct hstream *stream_find_flow(const struct ns_flow *f)
+{
+    for (struct hstream *s = h.streams; s != NULL; s = s->next)
+        if (s->conn != NULL && s->has_isn && flow_eq(&s->flow, f))
+            return s;
+    return NULL;
+}
+
+static uint32_t hold_sum(const uint8_t *d, size_t n)
+{
+    uint32_t x = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        x = (x ^ d[i]) * 16777619u;
+    return x;
+}
+
+static void holds_release(struct hstream *s)
+{
+    size_t total = 0;
+    for (int i = 0; i < s->nholds; i++) {
+        CHECK(hold_sum(s->holds[i].data, s->holds[i].len) == s->holds[i].sum);
+        total += s->holds[i].len;
+        netstack_release(s->holds[i].hold);
+    }
+    s->nholds = 0;
+    if (s->conn != NULL && total > 0)
+        netstack_conn_recved(s->conn, total);
+}
+
+static void stream_free(struct hstream *s)
+{
+    holds_release(s);
+    struct hstream **pp = &h.streams;
+    while (*pp != s)
+        pp = &(*pp)->next;
+    *pp = s->next;
+    h.nstreams--;
+    free(s);
+}
+
+static void stream_abort(struct hstream *s)
+{
+    if (s->conn != NULL)
+        netstack_conn_abort(s->conn);
+    s->conn = NULL;
+    stream_free(s);
+}
+
+static void stream_close(struct hstream *s)
+{
+    if (s->conn != NULL)
+        netstack_conn_close(s->conn);
+    s->conn = NULL;
+    stream_free(s);
+}
+
+/* Hands queued bytes to lwIP as relay.c does. Returns -1 if the stream is gone. */
+static int stream_send(struct hstream *s)
+{
+    static uint8_t buf[16384];
+    int wrote = 0;
+    while (s->conn != NULL && s->to_send > 0) {
+        size_t n = s->to_send < sizeof(buf) ? s->to_send : sizeof(buf);
+        for (size_t i = 0; i < n; i++)
+            buf[i] = pattern_byte(s->id, s->sent + i);
+        long took = netstack_conn_write(s->conn, buf, n);
+        if (took < 0) {
+            stream_abort(s);
+            return -1;
+        }
+        if (took == 0)
+            break;
+        CHECK((size_t)took <= n);
+        s->to_send -= (size_t)took;
+        s->sent += (size_t)took;
+        wrote = 1;
+    }
+    if (wrote)
+        netstack_conn_flush(s->conn);
+    return 0;
+}
+
+static void stream_connected(struct hstream *s)
+{
+    s->has_isn = isn_find(&s->flow, &s->isn);
+}
+
+/* ---- the netstack's callbacks ------------------------------------------ */
+
+static void *h_tcp_open(void *ctx, struct ns_pending *pend, const struct ns_flow *flow)
+{
+    (void)ctx;
+    CHECK(flow->family == 4 || flow->family == 6);
+    /* Tor is only asked for a SYN that lwIP would take. */
+    CHECK(h.in_sums_ok);
+    static const uint8_t zero[16];
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *a = i ? flow->dst : flow->src;
+        CHECK(memcmp(a, zero, flow->family == 4 ? 4 : 16) != 0);
+        CHECK(flow->family == 4 ? (a[0] & 0xf0) != 0xe0 && be32(a) != 0xffffffffu : a[0] != 0xff);
+    }
+    uint8_t pol = h.next_pol;
+    TRACE("tcp_open port %u, policy 0x%02x\n", flow->dport, pol);
+    if ((pol & POL_OPEN_MASK) == 2 || h.nstreams >= MAX_STREAMS)
+        return NULL;
+    struct hstream *s = calloc(1, sizeof(*s));
+    CHECK(s != NULL);
+    s->flow = *flow;
+    s->pol = pol;
+    s->id = h.next_id++;
+    s->next = h.streams;
+    h.streams = s;
+    h.nstreams++;
+    if ((pol & POL_OPEN_MASK) == 0) {
+        s->pend = pend;               /* answered by a later action */
+        return s;
+    }
+    /* A local service answers inside the callback (dns_server.c does). */
+    s->conn = netstack_pending_accept(pend, s);
+    if (s->conn == NULL) {
+        stream_free(s);
+        return NULL;
+    }
+    stream_connected(s);
+    if ((pol & POL_OPEN_MASK) == 3) {
+        s->to_send = 100u + pol;
+        if (stream_send(s) != 0)
+            return NULL;
+    }
+    return s;
+}
+
+static void h_tcp_recv(void *stream, const void *data, size_t len, void *hold)
+{
+    struct hstream *s = stream;
+    CHECK(s->conn != NULL && !s->fin);
+    CHECK(data != NULL && len > 0 && hold != NULL);
+    TRACE("tcp_recv stream %u: %zu bytes\n", s->id, len);
+    if (s->pol & POL_ABORT_RECV) {
+        netstack_release(hold);
+        stream_abort(s);
+        return;
+    }
+    if ((s->pol & POL_KEEP_HOLDS) && s->nholds < MAX_HOLDS) {
+        struct hold *k = &s->holds[s->nholds++];
+        k->hold = hold;
+        k->data = data;
+        k->len = len;
+        k->sum = hold_sum(data, len);
+    } else {
+        (void)hold_sum(data, len);    /* the bytes must be readable */
+        netstack_release(hold);
+        netstack_conn_recved(s->conn, len);
+    }
+    if (s->pol & POL_ECHO) {
+        s->to_send += len;
+        (void)stream_send(s);
+    }
+}
+
+static void h_tcp_fin(void *stream)
+{
+    struct hstream *s = stream;
+    CHECK(s->conn != NULL && !s->fin);
+    TRACE("tcp_fin stream %u\n", s->id);
+    s->fin = 1;
+    switch ((s->pol >> POL_FIN_SHIFT) & 3) {
+    case 1:
+        netstack_conn_shutdown_tx(s->conn);
+        break;
+    case 2:
+        stream_close(s);
+        break;
+    case 3:
+        stream_abort(s);
+        break;
+    }
+}
+
+static void h_tcp_sent(void *stream)
+{
+    struct hstream *s = stream;
+    CHECK(s->conn != NULL);
+    if (stream_send(s) != 0)
+        return;
+    if ((s->pol & POL_CLOSE_SENT) && s->fin && s->to_send == 0)
+        stream_close(s);
+}
+
+static void h_tcp_gone(void *stream, int clean)
+{
+    struct hstream *s = stream;
+    TRACE("tcp_gone stream %u, %s\n", s->id, clean ? "clean" : "reset");
+    CHECK(s->conn != NULL);
+    s->conn = NULL;
+    /* Segments still held outlive the connection, as in relay.c. */
+    if (s->nholds == 0)
+        stream_free(s);
+}
+
+/* A packet towards the app. */
+static void h_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
+{
+    static uint8_t pkt[0x10000 + 64];
+    size_t len = 0;
+    (void)ctx;
+    CHECK(iovcnt >= 1);
+    for (int i = 0; i < iovcnt; i++) {
+        CHECK(len + iov[i].iov_len <= sizeof(pkt));
+        memcpy(pkt + len, iov[i].iov_base, iov[i].iov_len);
+        len += iov[i].iov_len;
+    }
+    CHECK(len <= h.mtu);
+
+    struct packet_info pi;
+    CHECK(packet_parse(pkt, len, &pi) == PACKET_OK);
+    CHECK(is_source(&pi));             /* only ever back to the app */
+    if (pi.family == 4) {
+        CHECK(be16(pkt + 2) == len);
+        CHECK(sum_fold(sum_add(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff);
+    } else {
+        CHECK(be16(pkt + 4) + 40u == len);
+    }
+    struct l4 t;
+    if (l4_find(pkt, len, &t) && csum_field(t.proto, t.len) != 0)
+        CHECK(sum_fold(sum_add(t.pseudo, pkt + t.off, t.len)) == 0xffff);
+
+    TRACE("out: IPv%u proto %u, %zu bytes\n", pi.family, pi.proto, len);
+    struct ns_flow f;
+    if (!tcp_flow(pkt, len, 1, &f, &t))
+        return;
+    const uint8_t *tcp = pkt + t.off;
+    TRACE("out: TCP flags 0x%02x, seq %u, ack %u, %zu bytes of data\n", tcp[13], be32(tcp + 4),
+          be32(tcp + 8), t.len - (size_t)(tcp[12] >> 4) * 4);
+    uint32_t seq = be32(tcp + 4);
+    uint8_t flags = tcp[13];
+    if ((flags & (PACKET_TCP_SYN | PACKET_TCP_ACK)) == (PACKET_TCP_SYN | PACKET_TCP_ACK))
+        isn_put(&f, seq);
+    /* Bytes the gateway sent arrive unchanged, at their offset, none invented. */
+    size_t doff = (size_t)(tcp[12] >> 4) * 4;
+    struct hstream *s = stream_find_flow(&f);
+    if (s == NULL || doff < 20 || doff > t.len || (flags & PACKET_TCP_SYN))
+        return;
+    size_t n = t.len - doff;
+    size_t at = (size_t)(uint32_t)(seq - s->isn - 1u);
+    if (n == 0)
+        return;
+    CHECK(at + n <= s->sent);
+    for (size_t i = 0; i < n; i++)
+        CHECK(tcp[doff + i] == pattern_byte(s->id, at + i));
+}
+
+static void h_udp_recv(void *ctx, const struct ns_flow *flow, const void *data, size_t len)
+{
+    (void)ctx;
+    TRACE("udp_recv %zu bytes\n", len);
+    CHECK(flow->dport == 53);
+    CHECK(memcmp(flow->dst, flow->family == 4 ? stub4 : stub6, flow->family == 4 ? 4 : 16) == 0);
+    h.last_udp = *flow;
+    h.has_udp = 1;
+    /* Answer inline, as the DNS stub does, with the query itself. */
+    if (len > 0 && (((const uint8_t *)data)[0] & 1))
+        (void)netstack_udp_reply(flow, data, len);
+}
+
+static const struct netstack_callbacks callbacks = {
+    .tcp_open = h_tcp_open,
+    .tcp_recv = h_tcp_recv,
+    .tcp_fin = h_tcp_fin,
+    .tcp_sent = h_tcp_sent,
+    .tcp_gone = h_tcp_gone,
+    .tun_write = h_tun_write,
+};
+
+/* ---- the input ------------------------------------------------------------ */
+
+static struct hstream *stream_at(uint8_t k)
+{
+    if (h.nstreams == 0)
+        return NULL;
+    struct hstream *s = h.streams;
+    for (int i = k % h.nstreams; i > 0; i--)
+        s = s->next;
+    return s;
+}
+
+static void packet(uint8_t ctl, const uint8_t *body, size_t len)
+{
+    static uint8_t pkt[0x10000];
+    if (len == 0)
+        return;
+    h.next_pol = body[0];
+    size_t n = len - 1;
+    if (n > h.mtu)
+        n = h.mtu;                      /* what read() on the TUN would give */
+    memcpy(pkt, body + 1, n);
+    if (ctl & 0x02)
+        relative_ack(pkt, n);
+    if (ctl & 0x01)
+        fix_checksums(pkt, n);
+    note_source(pkt, n);
+    h.in_sums_ok = sums_ok(pkt, n);
+    TRACE("in: %zu bytes, ctl 0x%02x, policy 0x%02x\n", n, ctl, h.next_pol);
+
+    void *data;
+    void *rx = netstack_rx_alloc(h.mtu, &data);
+    CHECK(rx != NULL && data != NULL);
+    if (n == 0) {
+        netstack_rx_free(rx);           /* a read that found nothing */
+    } else {
+        memcpy(data, pkt, n);
+        netstack_rx_input(rx, n);
+    }
+    static const unsigned ticks[4] = { 0, 1, 8, 240 };
+    advance(ticks[(ctl >> 2) & 3]);
+}
+
+static void act(uint8_t a, const uint8_t *body, size_t len)
+{
+    struct hstream *s = stream_at(len > 0 ? body[0] : 0);
+    unsigned arg = len > 2 ? (unsigned)(body[1] << 8 | body[2]) : len > 1 ? body[1] : 0;
+    TRACE("action %u on stream %d, arg %u\n", a % 12, s != NULL ? s->id : -1, arg);
+
+    switch (a % 12) {
+    case 0:                             /* Tor connected */
+        if (s != NULL && s->pend != NULL) {
+            struct ns_pending *p = s->pend;
+            s->pend = NULL;
+            s->conn = netstack_pending_accept(p, s);
+            if (s->conn == NULL)
+                stream_free(s);
+            else
+                stream_connected(s);
+        }
+        break;
+    case 1:                             /* Tor refused */
+        if (s != NULL && s->pend != NULL) {
+            netstack_pending_refuse(s->pend);
+            s->pend = NULL;
+            stream_free(s);
+        }
+        break;
+    case 2:                             /* the gateway stops */
+        if (s != NULL && s->pend != NULL) {
+            netstack_pending_drop(s->pend);
+            s->pend = NULL;
+            stream_free(s);
+        }
+        break;
+    case 3:                             /* Tor sends bytes */
+        if (s != NULL && s->conn != NULL) {
+            s->to_send += arg;
+            (void)stream_send(s);
+        }
+        break;
+    case 4:                             /* Tor's EOF */
+        if (s != NULL && s->conn != NULL)
+            netstack_conn_shutdown_tx(s->conn);
+        break;
+    case 5:
+        if (s != NULL && s->pend == NULL)
+            stream_close(s);
+        break;
+    case 6:
+        if (s != NULL && s->pend == NULL)
+            stream_abort(s);
+        break;
+    case 7:                             /* Tor took the held bytes */
+        if (s != NULL) {
+            holds_release(s);
+            if (s->conn == NULL && s->pend == NULL)
+                stream_free(s);
+        }
+        break;
+    case 8:
+        advance(1u + (arg & 0xfff));
+        break;
+    case 9:                             /* a late answer on the last UDP flow */
+        if (h.has_udp && len > 1)
+            (void)netstack_udp_reply(&h.last_udp, body + 1, len - 1);
+        break;
+    case 10:
+        if (s != NULL && s->conn != NULL)
+            CHECK(netstack_conn_sndbuf(s->conn) <= 256 * 1024);
+        break;
+    case 11:
+        netstack_purge_time_wait();
+        break;
+    }
+}
+
+/* Everything the gateway holds is let go as relay_free() does, then the
+ * stack is shut down and lwIP's timers (and with them the reassembly
+ * queues they age out) are emptied, so the next input starts from scratch. */
+static void teardown(void)
+{
+    while (h.streams != NULL) {
+        struct hstream *s = h.streams;
+        if (s->pend != NULL) {
+            netstack_pending_drop(s->pend);
+            s->pend = NULL;
+        }
+        stream_abort(s);
+    }
+    netstack_shutdown();
+    for (int i = 0; i < 70 * 1000 / TICK_MS; i++) {
+        h.now_ms += TICK_MS;
+        sys_check_timeouts();
+    }
+    for (int i = 0; i < lwip_num_cyclic_timers; i++)
+        sys_untimeout(lwip_cyclic_timer, (void *)(uintptr_t)&lwip_cyclic_timers[i]);
+    CHECK(*sys_timeouts_get_next_timeout() == NULL);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    CHECK(__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free) != 0);
+    trace = getenv("FUZZ_NETSTACK_TRACE") != NULL;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const unsigned mtus[4] = { 1280, 1500, 9000, 65535 };
+    if (size < 1)
+        return 0;
+    memset(&h, 0, sizeof(h));
+    h.mtu = mtus[data[0] & 3];
+    h.now_ms = 1000000;
+    h.rnd = 1;
+    live_allocs = 0;
+    counting = 1;
+
+    CHECK(netstack_init(&callbacks, NULL, h.mtu, (data[0] >> 2) & 1) == 0);
+    CHECK(netstack_udp_listen(4, stub4, 53, h_udp_recv, NULL) == 0);
+    CHECK(netstack_udp_listen(6, stub6, 53, h_udp_recv, NULL) == 0);
+
+    size_t off = 1;
+    while (size - off >= 3) {
+        uint8_t ctl = data[off];
+        size_t len = (size_t)(data[off + 1] << 8 | data[off + 2]);
+        off += 3;
+        if (len > size - off)
+            len = size - off;
+        if (ctl & 0x80)
+            act(ctl & 0x7f, data + off, len);
+        else
+            packet(ctl, data + off, len);
+        off += len;
+    }
+
+    teardown();
+    counting = 0;
+    if (live_allocs != 0) {
+        fprintf(stderr, "fuzz_netstack: %ld allocations still live after the input\n",
+                live_allocs);
+        __builtin_trap();
+    }
+    return 0;
+}
