@@ -135,7 +135,7 @@ FUZZ_COVERAGE := $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
 FUZZ_CC  := clang -std=c11 -g -O1 -DLWIP_TESTMODE=1
-FUZZ_INC := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
+FUZZ_INC := -I gateway -I netstack -I dns -I tests/fuzz $(LWIP_CFLAGS)
 
 $(FUZZ_DIR)/obj/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -161,7 +161,8 @@ $(eval $(call FUZZER_RULES,fuzz_dns_query,dns/stub.c dns/wire.c dns/vmap.c dns/r
 $(eval $(call FUZZER_RULES,fuzz_socks_reply,gateway/socks5.c))
 $(eval $(call FUZZER_RULES,fuzz_packet,netstack/packet.c))
 $(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_udp.c \
-    netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c,$(call lwip_objs,$(FUZZ_DIR)/obj)))
+    netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c,\
+    tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h $(call lwip_objs,$(FUZZ_DIR)/obj)))
 $(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/seccomp_policy.c,,-lseccomp))
 
 fuzz: $(FUZZERS) $(FUZZ_COVERAGE)

@@ -34,6 +34,7 @@
 
 #include <sanitizer/allocator_interface.h>
 
+#include "fuzz_wire.h"
 #include "netstack.h"
 #include "packet.h"
 /* lwIP's own timers must be gone between inputs; LWIP_TESTMODE exposes them. */
@@ -142,164 +143,10 @@ static void on_free(const volatile void *p)
         live_allocs--;
 }
 
-/* ---- checksums --------------------------------------------------------- */
-
-static uint32_t sum_add(uint32_t s, const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i += 2)
-        s += (uint32_t)(b[i] << 8 | b[i + 1]);
-    if (n & 1)
-        s += (uint32_t)b[n - 1] << 8;
-    return s;
-}
-
-static uint16_t sum_fold(uint32_t s)
-{
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)s;
-}
-
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)(v >> 8);
-    b[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-    put16(b, (uint16_t)(v >> 16));
-    put16(b + 2, (uint16_t)v);
-}
-
-/* Where a packet's transport header is: family, protocol, offset, length,
- * and the pseudo-header sum (0 for ICMPv4, which has none). Returns 0 for
- * what has no checksummed transport header of its own (later fragments,
- * IPv6 extension headers, runts). */
-struct l4 {
-    int family;
-    uint8_t proto;
-    size_t off, len;
-    uint32_t pseudo;
-};
-
-static int l4_find(const uint8_t *p, size_t len, struct l4 *t)
-{
-    if (len >= 20 && p[0] >> 4 == 4) {
-        size_t ihl = (size_t)(p[0] & 15) * 4, tot = be16(p + 2);
-        if (ihl < 20 || ihl > len || tot < ihl || (be16(p + 6) & 0x1fff) != 0)
-            return 0;
-        if (tot > len)
-            tot = len;
-        t->family = 4;
-        t->proto = p[9];
-        t->off = ihl;
-        t->len = tot - ihl;
-        t->pseudo = t->proto == PACKET_ICMP ? 0
-                  : sum_add(0, p + 12, 8) + t->proto + (uint32_t)t->len;
-        return 1;
-    }
-    if (len >= 40 && p[0] >> 4 == 6) {
-        size_t plen = be16(p + 4);
-        t->family = 6;
-        t->proto = p[6];
-        t->off = 40;
-        t->len = plen < len - 40 ? plen : len - 40;
-        t->pseudo = sum_add(0, p + 8, 32) + t->proto + (uint32_t)t->len;
-        return t->proto == PACKET_TCP || t->proto == PACKET_UDP || t->proto == PACKET_ICMP6;
-    }
-    return 0;
-}
-
-static size_t csum_field(uint8_t proto, size_t l4len)
-{
-    if (proto == PACKET_TCP && l4len >= 20)
-        return 16;
-    if (proto == PACKET_UDP && l4len >= 8)
-        return 6;
-    if ((proto == PACKET_ICMP || proto == PACKET_ICMP6) && l4len >= 4)
-        return 2;
-    return 0;
-}
-
-static void fix_checksums(uint8_t *p, size_t len)
-{
-    if (len >= 20 && p[0] >> 4 == 4) {
-        size_t ihl = (size_t)(p[0] & 15) * 4;
-        if (ihl >= 20 && ihl <= len) {
-            put16(p + 10, 0);
-            put16(p + 10, (uint16_t)~sum_fold(sum_add(0, p, ihl)));
-        }
-    }
-    struct l4 t;
-    if (!l4_find(p, len, &t))
-        return;
-    size_t at = csum_field(t.proto, t.len);
-    if (at == 0)
-        return;
-    uint8_t *l4 = p + t.off;
-    put16(l4 + at, 0);
-    uint16_t c = (uint16_t)~sum_fold(sum_add(t.pseudo, l4, t.len));
-    if (c == 0 && t.proto == PACKET_UDP)
-        c = 0xffff;
-    put16(l4 + at, c);
-}
-
-/* Whether lwIP would take the packet's checksums: the IPv4 header's and the
- * transport's over a whole, unfragmented datagram. */
-static int sums_ok(const uint8_t *p, size_t len)
-{
-    struct l4 t;
-    if (len >= 20 && p[0] >> 4 == 4) {
-        size_t ihl = (size_t)(p[0] & 15) * 4;
-        if (ihl < 20 || ihl > len || sum_fold(sum_add(0, p, ihl)) != 0xffff ||
-            (be16(p + 6) & 0x3fff) != 0)
-            return 0;
-    }
-    if (!l4_find(p, len, &t) || csum_field(t.proto, t.len) == 0)
-        return 0;
-    return sum_fold(sum_add(t.pseudo, p + t.off, t.len)) == 0xffff;
-}
-
-/* ---- flows --------------------------------------------------------------- */
-
-static int flow_eq(const struct ns_flow *a, const struct ns_flow *b)
-{
-    return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
-           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
-}
-
-/* The flow as the app sees it (src = the app) of a TCP packet, either way. */
-static int tcp_flow(const uint8_t *p, size_t len, int towards_app, struct ns_flow *f, struct l4 *t)
-{
-    if (!l4_find(p, len, t) || t->proto != PACKET_TCP || t->len < 20)
-        return 0;
-    size_t alen = t->family == 4 ? 4 : 16;
-    const uint8_t *src = p + (t->family == 4 ? 12 : 8), *dst = src + alen;
-    const uint8_t *tcp = p + t->off;
-    memset(f, 0, sizeof(*f));
-    f->family = (uint8_t)t->family;
-    memcpy(f->src, towards_app ? dst : src, alen);
-    memcpy(f->dst, towards_app ? src : dst, alen);
-    f->sport = towards_app ? be16(tcp + 2) : be16(tcp);
-    f->dport = towards_app ? be16(tcp) : be16(tcp + 2);
-    return 1;
-}
-
 static int isn_find(const struct ns_flow *f, uint32_t *isn)
 {
     for (int i = 0; i < MAX_ISNS && i < h.nisns; i++)
-        if (flow_eq(&h.isns[i].flow, f)) {
+        if (wire_flow_eq(&h.isns[i].flow, f)) {
             *isn = h.isns[i].isn;
             return 1;
         }
@@ -309,7 +156,7 @@ static int isn_find(const struct ns_flow *f, uint32_t *isn)
 static void isn_put(const struct ns_flow *f, uint32_t isn)
 {
     for (int i = 0; i < MAX_ISNS && i < h.nisns; i++)
-        if (flow_eq(&h.isns[i].flow, f)) {
+        if (wire_flow_eq(&h.isns[i].flow, f)) {
             h.isns[i].isn = isn;
             return;
         }
@@ -321,10 +168,10 @@ static void isn_put(const struct ns_flow *f, uint32_t isn)
 static void relative_ack(uint8_t *p, size_t len)
 {
     struct ns_flow f;
-    struct l4 t;
+    struct wire_l4 t;
     uint32_t isn;
-    if (tcp_flow(p, len, 0, &f, &t) && isn_find(&f, &isn))
-        put32(p + t.off + 8, be32(p + t.off + 8) + isn);
+    if (wire_tcp_flow(p, len, 0, &f, &t) && isn_find(&f, &isn))
+        wire_put32(p + t.off + 8, wire_be32(p + t.off + 8) + isn);
 }
 
 static void note_source(const uint8_t *p, size_t len)
@@ -363,7 +210,7 @@ static uint8_t pattern_byte(uint8_t id, size_t k)
 static struct hstream *stream_find_flow(const struct ns_flow *f)
 {
     for (struct hstream *s = h.streams; s != NULL; s = s->next)
-        if (s->conn != NULL && s->has_isn && flow_eq(&s->flow, f))
+        if (s->conn != NULL && s->has_isn && wire_flow_eq(&s->flow, f))
             return s;
     return NULL;
 }
@@ -459,7 +306,7 @@ static void *h_tcp_open(void *ctx, struct ns_pending *pend, const struct ns_flow
     for (int i = 0; i < 2; i++) {
         const uint8_t *a = i ? flow->dst : flow->src;
         CHECK(memcmp(a, zero, flow->family == 4 ? 4 : 16) != 0);
-        CHECK(flow->family == 4 ? (a[0] & 0xf0) != 0xe0 && be32(a) != 0xffffffffu : a[0] != 0xff);
+        CHECK(flow->family == 4 ? (a[0] & 0xf0) != 0xe0 && wire_be32(a) != 0xffffffffu : a[0] != 0xff);
     }
     uint8_t pol = h.next_pol;
     TRACE("tcp_open port %u, policy 0x%02x\n", flow->dport, pol);
@@ -578,23 +425,23 @@ static void h_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
     CHECK(packet_parse(pkt, len, &pi) == PACKET_OK);
     CHECK(is_source(&pi));             /* only ever back to the app */
     if (pi.family == 4) {
-        CHECK(be16(pkt + 2) == len);
-        CHECK(sum_fold(sum_add(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff);
+        CHECK(wire_be16(pkt + 2) == len);
+        CHECK(wire_sum_fold(wire_sum_add(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff);
     } else {
-        CHECK(be16(pkt + 4) + 40u == len);
+        CHECK(wire_be16(pkt + 4) + 40u == len);
     }
-    struct l4 t;
-    if (l4_find(pkt, len, &t) && csum_field(t.proto, t.len) != 0)
-        CHECK(sum_fold(sum_add(t.pseudo, pkt + t.off, t.len)) == 0xffff);
+    struct wire_l4 t;
+    if (wire_l4_find(pkt, len, &t) && wire_csum_field(t.proto, t.len) != 0)
+        CHECK(wire_sum_fold(wire_sum_add(t.pseudo, pkt + t.off, t.len)) == 0xffff);
 
     TRACE("out: IPv%u proto %u, %zu bytes\n", pi.family, pi.proto, len);
     struct ns_flow f;
-    if (!tcp_flow(pkt, len, 1, &f, &t))
+    if (!wire_tcp_flow(pkt, len, 1, &f, &t))
         return;
     const uint8_t *tcp = pkt + t.off;
-    TRACE("out: TCP flags 0x%02x, seq %u, ack %u, %zu bytes of data\n", tcp[13], be32(tcp + 4),
-          be32(tcp + 8), t.len - (size_t)(tcp[12] >> 4) * 4);
-    uint32_t seq = be32(tcp + 4);
+    TRACE("out: TCP flags 0x%02x, seq %u, ack %u, %zu bytes of data\n", tcp[13], wire_be32(tcp + 4),
+          wire_be32(tcp + 8), t.len - (size_t)(tcp[12] >> 4) * 4);
+    uint32_t seq = wire_be32(tcp + 4);
     uint8_t flags = tcp[13];
     if ((flags & (PACKET_TCP_SYN | PACKET_TCP_ACK)) == (PACKET_TCP_SYN | PACKET_TCP_ACK))
         isn_put(&f, seq);
@@ -659,9 +506,9 @@ static void packet(uint8_t ctl, const uint8_t *body, size_t len)
     if (ctl & 0x02)
         relative_ack(pkt, n);
     if (ctl & 0x01)
-        fix_checksums(pkt, n);
+        wire_fix_checksums(pkt, n);
     note_source(pkt, n);
-    h.in_sums_ok = sums_ok(pkt, n);
+    h.in_sums_ok = wire_sums_ok(pkt, n);
     TRACE("in: %zu bytes, ctl 0x%02x, policy 0x%02x\n", n, ctl, h.next_pol);
 
     void *data;

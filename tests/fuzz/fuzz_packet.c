@@ -1,8 +1,9 @@
 /* libFuzzer harness for the packet parser and the ICMP answer builder
  * (netstack/packet.c): the bytes are one packet as the app's kernel could
  * write it to the TUN. Checked: parse never claims more than the packet
- * holds; the answer is within its cap, addressed back to the sender, and
- * its checksums verify. */
+ * holds; the TCP checksum and unicast checks agree with sums and tests
+ * made here; the answer is within its cap, addressed back to the sender,
+ * and its checksums verify. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,6 +36,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(pi.family == 4 || pi.family == 6);
     if (packet_is_tcp_open(&pi))
         CHECK(pi.proto == PACKET_TCP && pi.has_ports);
+
+    /* The checks netstack.c makes before it holds a SYN, against sums
+     * computed here: the IPv4 header's and the whole TCP segment's. */
+    int ok = 0;
+    if (pi.proto == PACKET_TCP && pi.has_ports) {
+        size_t ip = pi.family == 4 ? (size_t)(data[0] & 15) * 4 : 40;
+        size_t tcplen = pi.family == 4 ? (size_t)(data[2] << 8 | data[3]) - ip
+                                       : (size_t)(data[4] << 8 | data[5]);
+        uint32_t pseudo = pi.family == 4 ? sum16(data + 12, 8, 0) : sum16(data + 8, 32, 0);
+        ok = (pi.family == 6 || (verifies(sum16(data, ip, 0)) && (data[6] & 0x3f) == 0 &&
+                                 data[7] == 0)) &&
+             verifies(sum16(data + ip, tcplen, pseudo + PACKET_TCP + (uint32_t)tcplen));
+    }
+    CHECK(packet_tcp_checksum_ok(data, size, &pi) == ok);
+    static const uint8_t zero[16];
+    size_t alen = pi.family == 4 ? 4 : 16;
+    int unicast = 1;
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *a = i ? pi.dst : pi.src;
+        static const uint8_t bcast[4] = { 255, 255, 255, 255 };
+        if (memcmp(a, zero, alen) == 0 || (pi.family == 6 && a[0] == 0xff) ||
+            (pi.family == 4 && (a[0] >> 4 == 14 || memcmp(a, bcast, 4) == 0)))
+            unicast = 0;
+    }
+    CHECK(packet_unicast(&pi) == unicast);
 
     static uint8_t out[PACKET_UNREACH_MAX + 64];
     for (int why = PACKET_UNREACH_PORT; why <= PACKET_UNREACH_PROHIBITED; why++) {

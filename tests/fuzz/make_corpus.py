@@ -67,7 +67,17 @@ def packets():
     echo4 = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"ping"
     echo6 = struct.pack("!BBHHH", 128, 0, 0, 1, 1) + b"ping"
     unreach4 = struct.pack("!BBHI", 3, 3, 0, 0) + ip4(17, udp)[:28]
+    def tcp_sums(src, dst, seg):
+        pseudo = src + dst + (struct.pack("!BBH", 0, 6, len(seg)) if len(src) == 4
+                              else struct.pack("!IxxxB", len(seg), 6))
+        return seg[:16] + struct.pack("!H", csum(pseudo + seg)) + seg[18:]
+
+    syn_data = syn + b"x"
     seeds = {
+        # SYNs whose checksums verify (what the netstack holds), one with data
+        "syn4-sums": ip4(6, tcp_sums(bytes([10, 66, 0, 2]), bytes([192, 0, 2, 7]), syn_data)),
+        "syn6-sums": ip6(6, tcp_sums(bytes.fromhex("fd746f72000000000000000000000002"),
+                                     bytes.fromhex("20010db8000000000000000000000007"), syn)),
         "udp4": ip4(17, udp), "udp6": ip6(17, udp),
         "syn4": ip4(6, syn), "syn6": ip6(6, syn),
         "echo4": ip4(1, echo4), "echo6": ip6(58, echo6),

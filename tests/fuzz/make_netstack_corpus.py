@@ -163,6 +163,15 @@ def seeds():
             pkt(tcp_pkt(app, far, 40000, 80, 1011, 1, ACK, b"0123456789")),
             pkt(tcp_pkt(app, far, 40000, 80, 1001, 1, ACK, b"abcdefghij")),
             act(A_TIME, 0, u16(8))]
+        # The gateway ends first (Tor's EOF): lwIP's FIN, the app's ACK and
+        # FIN, TIME_WAIT purged with the stream still attached.
+        s["gateway-fin-first" + fam] = [MTU_1500] + session(app, far)[:3] + [
+            act(A_SEND, 0, u16(500)), act(A_EOF),
+            pkt(tcp_pkt(app, far, 40000, 80, 1019, 502, ACK)),
+            pkt(tcp_pkt(app, far, 40000, 80, 1019, 502, FIN_F | ACK))]
+        # The app still sends after the gateway closed (detached): RST.
+        s["data-after-close" + fam] = [MTU_1500] + session(app, far)[:3] + [
+            act(A_CLOSE), pkt(tcp_pkt(app, far, 40000, 80, 1019, 1, PSH | ACK, b"more data"))]
         s["dns-udp" + fam] = [MTU_1500, pkt(udp_pkt(app, stub, 5353, 53, dns_query("example.com")), 0),
                              act(A_UDP_REPLY, 0, b"late answer")]
         q = dns_query("example.org")
