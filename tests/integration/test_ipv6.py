@@ -71,7 +71,7 @@ def test_link_signalling_and_extension_headers(popen_torgate, user_tmp, socks_lo
     # Extension headers and fragments change nothing about UDP.
     assert res["udp_dstopts"]["error"] == "ECONNREFUSED", res
     assert res["udp_fragmented"]["error"] == "ECONNREFUSED", res
-    assert res["udp_dstopts"]["elapsed"] < 1.0 and res["udp_fragmented"]["elapsed"] < 1.0, res
+    assert res["udp_dstopts"]["elapsed"] < 3.0 and res["udp_fragmented"]["elapsed"] < 3.0, res
     m = re.search(r"(\d+) UDP refused \(port ([^)]*)\)", err)
     assert m and m.group(1) == "2" and m.group(2) == "443: 1, 4433: 1", err
 

@@ -22,11 +22,12 @@ def probes(run_torgate, steps, args=()):
 @pytest.mark.parametrize("host", [V4, V6], ids=["v4", "v6"])
 def test_udp_refused_at_once(run_torgate, socks_log, host):
     """QUIC (443), NTP (123), DNS to a hard-coded server (53): each gets
-    ECONNREFUSED from an ICMP port unreachable within a second, and the
-    refusals are counted per port."""
+    ECONNREFUSED from an ICMP port unreachable at once (well under the 5 s
+    the probe would wait; the bound leaves room for a loaded machine), and
+    the refusals are counted per port."""
     res, cp = probes(run_torgate, [{"op": "udp", "host": host, "port": p} for p in (443, 443, 123, 53)])
     for r in res:
-        assert r["error"] == "ECONNREFUSED" and r["elapsed"] < 1.0, r
+        assert r["error"] == "ECONNREFUSED" and r["elapsed"] < 3.0, r
     m = re.search(r"(\d+) UDP refused \(port ([^)]*)\)", cp.stderr)
     assert m, describe(cp)
     assert m.group(1) == "4" and m.group(2) == "443: 2, 123: 1, 53: 1", m.group(0)
@@ -39,7 +40,7 @@ def test_ping_refused_by_default(run_torgate, socks_log, host, errname):
     reports EHOSTUNREACH for ICMP 3/13, EACCES for ICMPv6 1/1): honest, and
     at once. No echo reply ever claims the host is up."""
     res, cp = probes(run_torgate, [{"op": "ping", "host": host}])
-    assert res[0]["error"] == errname and res[0]["elapsed"] < 1.0, res
+    assert res[0]["error"] == errname and res[0]["elapsed"] < 3.0, res
     assert "1 pings refused, 0 pings answered locally" in cp.stderr, describe(cp)
     assert socks_log.new() == []
 
