@@ -36,7 +36,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults
+.PHONY: all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -174,8 +174,22 @@ $(LEAK_PROBE): tests/leak/probe_static.c $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(WARN) -static-pie -o $@ $<
 
+# ---- bench tools (make bench; the smoke in make check) ---------------------
+# Built like the product (same warnings and hardening, -O2): they must not be
+# what limits the figures.
+BENCH_DIR := build/bench
+BENCH_TOOLS := $(BENCH_DIR)/bench_socks $(BENCH_DIR)/bench_server $(BENCH_DIR)/bench_client
+$(BENCH_DIR)/%: tests/bench/%.c tests/bench/bench_common.c tests/bench/bench_common.h $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(WARN) $(LDHARDEN) -o $@ $(filter %.c,$^)
+bench-tools: $(BENCH_TOOLS)
+
+# The full run (several minutes): table on stdout, see docs/PERFORMANCE.md.
+bench: torgate $(BENCH_TOOLS)
+	./scripts/bench $(BENCH_ARGS)
+
 # ---- checks ----------------------------------------------------------------
-check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS) $(LEAK_PROBE)
+check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS) $(LEAK_PROBE) $(BENCH_TOOLS)
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) ./tests/run-all
 
 check-unit: $(UNIT_TESTS)
@@ -210,7 +224,7 @@ demo: $(TEST_DEPS_STAMP) torgate
 	./scripts/demo
 
 clean:
-	rm -rf build/obj build/asan build/unit build/fuzz build/leak torgate
+	rm -rf build/obj build/asan build/unit build/fuzz build/leak build/bench torgate
 
 distclean:
 	rm -rf build torgate

@@ -1,0 +1,35 @@
+/* Helpers shared by the bench tools (tests/bench/): address parsing, the
+ * clock, file limits, the SOCKS5 client bytes. Not part of torgate. */
+#ifndef BENCH_COMMON_H
+#define BENCH_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Large enough that one read or write moves a whole socket buffer's worth. */
+#define BENCH_CHUNK (1024 * 1024)
+/* The short-connection workload: a request of this many bytes is answered
+ * with a response of BENCH_RESP_LEN bytes and the server closes. */
+#define BENCH_REQ_LEN 100
+#define BENCH_RESP_LEN 1024
+
+/* "A.B.C.D:PORT", "[V6]:PORT" or "localhost:PORT"; 0 on success. */
+int bench_parse_hostport(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+uint64_t bench_now_ns(void);
+/* Soft RLIMIT_NOFILE up to the hard limit: the idle-stream workload holds
+ * thousands of sockets. Returns the new soft limit. */
+unsigned long bench_raise_nofile(void);
+int bench_nonblock(int fd);
+void bench_nodelay(int fd);
+/* A SOCKS5 greeting (no auth) and CONNECT to ss, pipelined; returns length
+ * written into out (at most 32 bytes). */
+size_t bench_socks_request(const struct sockaddr_storage *ss, unsigned char *out);
+/* Given the first n bytes the SOCKS server sent back for that request:
+ * 0 when more bytes are needed, the total reply length once complete,
+ * -1 if the server refused. */
+long bench_socks_reply_len(const unsigned char *b, size_t n);
+/* Blocking: send the request, read the whole reply; 0 on success. */
+int bench_socks_connect(int fd, const struct sockaddr_storage *target);
+
+#endif
