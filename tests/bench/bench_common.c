@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,4 +149,33 @@ int bench_socks_connect(int fd, const struct sockaddr_storage *target)
         if (got == sizeof(rep))
             return -1;
     }
+}
+
+int bench_listen(const char *prog, const char *listen_at, int *ep)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (bench_parse_hostport(listen_at, &ss, &sl) != 0) {
+        fprintf(stderr, "%s: bad --listen '%s': give HOST:PORT\n", prog, listen_at);
+        return -2;
+    }
+    int one = 1;
+    int lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(lfd, (struct sockaddr *)&ss, sl) != 0 || listen(lfd, 4096) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&ss, &sl) != 0) {
+        fprintf(stderr, "%s: cannot listen on %s: %s; pick a free port\n",
+                prog, listen_at, strerror(errno));
+        return -1;
+    }
+    *ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event lev = { .events = EPOLLIN, .data.ptr = NULL };
+    if (*ep < 0 || epoll_ctl(*ep, EPOLL_CTL_ADD, lfd, &lev) != 0) {
+        fprintf(stderr, "%s: epoll: %s\n", prog, strerror(errno));
+        return -1;
+    }
+    printf("ready %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    if (fflush(stdout) != 0)
+        return -1;
+    return lfd;
 }

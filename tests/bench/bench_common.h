@@ -21,6 +21,10 @@ uint64_t bench_now_ns(void);
  * thousands of sockets. Returns the new soft limit. */
 unsigned long bench_raise_nofile(void);
 int bench_nonblock(int fd);
+/* Listens on HOST:PORT (non-blocking), makes an epoll set *ep with the
+ * listener in it (data.ptr NULL) and prints "ready PORT". Returns the
+ * listening fd, -2 for a bad address, -1 for other errors (said on stderr). */
+int bench_listen(const char *prog, const char *listen_at, int *ep);
 void bench_nodelay(int fd);
 /* A SOCKS5 greeting (no auth) and CONNECT to ss, pipelined; returns length
  * written into out (at most 32 bytes). */

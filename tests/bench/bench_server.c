@@ -166,30 +166,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(source); i++)
         source[i] = (unsigned char)(i * 131u + 7u);
     bench_raise_nofile();
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    if (bench_parse_hostport(listen_at, &ss, &sl) != 0) {
-        fprintf(stderr, "bench_server: bad --listen '%s': give HOST:PORT\n", listen_at);
-        return 2;
-    }
-    int one = 1;
-    int lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(lfd, (struct sockaddr *)&ss, sl) != 0 || listen(lfd, 4096) != 0 ||
-        getsockname(lfd, (struct sockaddr *)&ss, &sl) != 0) {
-        fprintf(stderr, "bench_server: cannot listen on %s: %s; pick a free port\n",
-                listen_at, strerror(errno));
-        return 1;
-    }
-    ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event lev = { .events = EPOLLIN, .data.ptr = NULL };
-    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev) != 0) {
-        perror("bench_server: epoll");
-        return 1;
-    }
-    printf("ready %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
-    if (fflush(stdout) != 0)
-        return 1;
+    int lfd = bench_listen("bench_server", listen_at, &ep);
+    if (lfd < 0)
+        return lfd == -2 ? 2 : 1;
     struct epoll_event evs[256];
     for (;;) {
         int n = epoll_wait(ep, evs, 256, -1);
