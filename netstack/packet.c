@@ -56,6 +56,7 @@ static enum packet_result parse_ext6(const uint8_t *buf, size_t total, struct pa
         uint8_t next = buf[off];
         if (nh == 44) {
             /* Only the first fragment carries the transport header. */
+            pi->fragment6 = 1;
             int first = (rd16(buf + off + 2) & 0xfff8) == 0;
             off += 8;
             if (!first) {
@@ -164,10 +165,10 @@ int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_i
         tcplen = total - ihl;
         sum = csum_add(0, buf + 12, 8);
     } else {
-        /* After any extension headers; a fragment's segment is not all
-         * here, so its sum fails, as it should. */
+        /* After any extension headers. A fragment never passes: its
+         * segment is not all here (as for IPv4 above). */
         off = pi->l4_off;
-        if (off < 40 || (size_t)rd16(buf + 4) + 40 < off)
+        if (pi->fragment6 || off < 40 || (size_t)rd16(buf + 4) + 40 < off)
             return 0;
         tcplen = (size_t)rd16(buf + 4) + 40 - off;
         sum = csum_add(0, buf + 8, 32);

@@ -25,6 +25,7 @@ struct packet_info {
     uint32_t tcp_seq;    /* TCP only */
     int has_ports;       /* transport header present and complete */
     uint16_t l4_off;     /* where the transport header starts (has_ports) */
+    uint8_t fragment6;   /* IPv6: a Fragment header was walked */
     uint8_t icmp_type;   /* ICMP (4) or ICMPv6 (6) only */
     int has_icmp;        /* ICMP header's type present (first fragment) */
 };

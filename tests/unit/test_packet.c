@@ -503,6 +503,31 @@ static void test_tcp_checksum(void **state)
     assert_false(sums_ok(b, n));
 }
 
+/* An IPv6 SYN behind an extension header: the sum covers the segment
+ * after it; behind a Fragment header it never passes, even when the
+ * first fragment's bytes happen to sum right. */
+static void test_tcp_checksum_v6_extension(void **state)
+{
+    (void)state;
+    uint8_t b[80], pseudo[40];
+    for (int frag = 0; frag <= 1; frag++) {
+        memset(b, 0, sizeof(b));
+        ip6(b, 8 + 20, frag ? 44 : 60);
+        b[40] = PACKET_TCP;                    /* the extension header's next header */
+        tcp(b + 48, 40000, 80, 1000, PACKET_TCP_SYN);
+        memcpy(pseudo, b + 8, 32);
+        put32(pseudo + 32, 20);
+        memset(pseudo + 36, 0, 3);
+        pseudo[39] = PACKET_TCP;
+        put16(b + 48 + 16, (uint16_t)~ones_sum(ones_sum(0, pseudo, 40), b + 48, 20));
+        assert_int_equal(sums_ok(b, 68), !frag);
+        if (!frag) {
+            b[48 + 4] ^= 1;                    /* a bit of the segment */
+            assert_false(sums_ok(b, 68));
+        }
+    }
+}
+
 /* A SYN to or from an address no connection can have is not held (lwIP
  * drops it, or would answer a SYN to 0.0.0.0 from another address). */
 static void test_unicast(void **state)
@@ -753,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_padding_ignored),
         cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_tcp_checksum),
+        cmocka_unit_test(test_tcp_checksum_v6_extension),
         cmocka_unit_test(test_unicast),
         cmocka_unit_test(test_parse_icmp),
         cmocka_unit_test(test_fuzz),
