@@ -79,7 +79,7 @@ asan: $(ASAN_DIR)/torgate
 UNIT_DIR := build/unit
 UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
-              $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp \
+              $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp $(UNIT_DIR)/test_packet_syn \
               $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
@@ -99,6 +99,9 @@ $(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_packet: tests/unit/test_packet.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_packet_syn: tests/unit/test_packet_syn.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_packet_icmp: tests/unit/test_packet_icmp.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)

@@ -82,6 +82,24 @@ static void allow_ping(gid_t gid)
         log_info("sandbox: ping sockets stay unavailable (%s)", err);
 }
 
+/* The app's kernel should neither ask for routers on tg0 nor take an
+ * advertisement from it: routes there are static, and only the gateway
+ * could send one. Before the link is up, so not even the first
+ * solicitation goes out. A failure costs only noise the gateway ignores
+ * anyway (ICMPv6 link signalling never reaches lwIP): a note, not an
+ * error. */
+static void quiet_router_discovery(void)
+{
+    static const char *const keys[] = { "accept_ra", "router_solicitations" };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char path[96], err[256];
+        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", TUN_IFNAME, keys[i]);
+        if (write_file(path, "0\n", err, sizeof(err)) != 0)
+            log_info("sandbox: the app's kernel may solicit routers on %s (the gateway "
+                     "ignores that): %s", TUN_IFNAME, err);
+    }
+}
+
 static int setup_mounts(char *err, size_t errlen)
 {
     /* Nothing mounted here may propagate back to the host. */
@@ -114,6 +132,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     tun = tun_open(err, sizeof(err));
     if (tun < 0)
         goto fail;
+    quiet_router_discovery();
     if (tun_configure(cfg->mtu, err, sizeof(err)) != 0)
         goto fail;
     allow_ping(gid);

@@ -198,29 +198,6 @@ static int automap_route(struct nl_sock *sk, int ifindex, char *err, size_t errl
                      "route Tor's virtual addresses " TUN_AUTOMAP4 " to the TUN", err, errlen);
 }
 
-/* The app's kernel should neither ask for routers on tg0 nor take an
- * advertisement from it: routes there are static, and only the gateway
- * could send one. Before the link is up, so not even the first
- * solicitation goes out. A failure costs only noise the gateway ignores
- * anyway (ICMPv6 link signalling never reaches lwIP): a note, not an
- * error. */
-static void quiet_router_discovery(void)
-{
-    static const char *const keys[] = { "accept_ra", "router_solicitations" };
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        char path[96];
-        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", TUN_IFNAME, keys[i]);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        ssize_t n = fd >= 0 ? write(fd, "0\n", 2) : -1;
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        if (n != 2)
-            log_info("sandbox: cannot set %s to 0 (%s); the app's kernel may solicit routers "
-                     "on %s (the gateway ignores that)", path, strerror(e), TUN_IFNAME);
-    }
-}
-
 int tun_configure(unsigned mtu, char *err, size_t errlen)
 {
     struct nl_sock *sk = nl_socket_alloc();
@@ -246,7 +223,6 @@ int tun_configure(unsigned mtu, char *err, size_t errlen)
     }
     ifindex = rtnl_link_get_ifindex(link);
     rtnl_link_put(link);
-    quiet_router_discovery();
     if (addr_add(sk, ifindex, AF_INET, TUN_ADDR4, TUN_PREFIX4, err, errlen) != 0 ||
         addr_add(sk, ifindex, AF_INET6, TUN_ADDR6, TUN_PREFIX6, err, errlen) != 0 ||
         link_up(sk, TUN_IFNAME, mtu, err, errlen) != 0 ||

@@ -12,6 +12,8 @@ import os
 import shutil
 import struct
 
+from make_corpus import csum  # the same Internet checksum
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "corpus", "netstack")
 
@@ -34,15 +36,6 @@ SYN, FIN_F, RST_F, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
 
 def addr(a):
     return ipaddress.ip_address(a).packed
-
-
-def csum(b):
-    if len(b) & 1:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def l4_with_sum(src, dst, proto, seg, at):
