@@ -28,6 +28,9 @@ const char *cli_usage(void)
            "                     prohibited\" (Tor carries no ICMP); local: the gateway\n"
            "                     itself answers every ping (says nothing of the host)\n"
            "  --mtu N            MTU of the sandbox's TUN device (default 1500)\n"
+           "  --offload on|off   on (default): the TUN hands over TCP in segments of up\n"
+           "                     to 64 KiB and leaves checksums to whoever needs them\n"
+           "                     (IFF_VNET_HDR); off: one packet per MTU, as on a wire\n"
            "  --seccomp off|default|FILE  the command's syscall filter. default: no\n"
            "                     AF_PACKET/AF_VSOCK sockets, kernel keyring, bpf,\n"
            "                     perf_event_open, userfaultfd or io_uring; FILE: a\n"
@@ -135,13 +138,15 @@ int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t e
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
-    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT };
+    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
+           OPT_OFFLOAD };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
         { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
         { "dns",     required_argument, NULL, OPT_DNS },
         { "ping",    required_argument, NULL, OPT_PING },
+        { "offload", required_argument, NULL, OPT_OFFLOAD },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -158,6 +163,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
     cfg->log_level = LOG_WARN;
     cfg->mtu = TG_DEFAULT_MTU;
     cfg->tun_fd = -1;
+    cfg->offload = 1;
     err[0] = '\0';
 
     optind = 0;     /* full re-initialisation: cli_parse may run more than once */
@@ -201,6 +207,16 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                 cfg->ping_local = 1;
             else {
                 set_err(err, errlen, "bad --ping '%s': use refuse or local", optarg);
+                return CLI_ERROR;
+            }
+            break;
+        case OPT_OFFLOAD:
+            if (strcmp(optarg, "on") == 0)
+                cfg->offload = 1;
+            else if (strcmp(optarg, "off") == 0)
+                cfg->offload = 0;
+            else {
+                set_err(err, errlen, "bad --offload '%s': use on or off", optarg);
                 return CLI_ERROR;
             }
             break;

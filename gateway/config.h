@@ -37,6 +37,7 @@ struct tg_config {
     int tun_fd;                  /* --tun-fd N, or -1 */
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
+    int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */
     enum tg_seccomp seccomp;     /* --seccomp */
     const char *seccomp_file;    /* --seccomp FILE (points into argv), or NULL */
     struct seccomp_policy seccomp_policy;  /* what the app gets; filled before the sandbox */

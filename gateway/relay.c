@@ -9,9 +9,10 @@
  *   copy (evbuffer references to the pbufs). The app's receive window is
  *   reopened (tcp_recved) only as those bytes are written to the socket, so
  *   at most TCP_WND bytes wait per stream.
- * - Tor -> app: bytes go into lwIP only as far as its send buffer has room;
- *   the bufferevent stops reading at a high watermark until lwIP's "sent"
- *   callback makes room again.
+ * - Tor -> app: once connected, the stream reads the SOCKS socket itself
+ *   (libevent 2.1's bufferevent reads at most 4 KB per wakeup, and each read
+ *   became a 4 KB segment), only as many bytes as lwIP's send buffer has room
+ *   for, and stops until lwIP's "sent" callback makes room again.
  * Half-close: a FIN from either side is passed on as a FIN (shutdown), only
  * after the bytes before it; the stream ends when both directions have. */
 #define _GNU_SOURCE
@@ -33,12 +34,14 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #define HANDSHAKE_TIMEOUT_S   120          /* Tor's own SocksTimeout is 2 min */
-#define SOCKS_READ_HIGH_WM    (256 * 1024)
-#define SOCKS_READ_MAX        (256 * 1024)
+#define SOCKS_READ_MAX        (256 * 1024)   /* during the handshake */
 #define SMALL_SEGMENT         1024
+#define PULL_CHUNK            65535          /* one read, at most one lwIP write */
+#define PULL_READS            8              /* per wakeup, so no stream starves the rest */
 
 enum {
     F_CONNECTED      = 1 << 0,   /* SOCKS CONNECT succeeded, conn exists */
@@ -62,6 +65,7 @@ struct relay_stream {
     struct ns_pending *pend;          /* until the SOCKS reply */
     struct ns_conn *conn;             /* after it */
     struct bufferevent *bev;
+    struct event *pull_ev;            /* after the handshake: the socket is readable */
     struct evbuffer_cb_entry *out_cb;
     struct socks5_client socks;
     unsigned flags;
@@ -101,6 +105,8 @@ static void stream_close(struct relay_stream *s, enum close_how how)
             netstack_conn_abort(s->conn);
         s->conn = NULL;
     }
+    if (s->pull_ev != NULL)
+        event_free(s->pull_ev);
     if (s->bev != NULL) {
         /* Detach the window callback first: freeing the buffer drains it. */
         if (s->out_cb != NULL)
@@ -163,6 +169,62 @@ static int push_to_app(struct relay_stream *s)
     return 0;
 }
 
+/* Reads from Tor straight into lwIP, as much as it has room for. Bytes the
+ * bufferevent read with the SOCKS reply go first. */
+static void pull_from_tor(struct relay_stream *s)
+{
+    static uint8_t chunk[PULL_CHUNK];
+    int fd = bufferevent_getfd(s->bev);
+
+    if (push_to_app(s) != 0 || s->conn == NULL || (s->flags & F_SOCKS_EOF))
+        return;
+    if (evbuffer_get_length(bufferevent_get_input(s->bev)) > 0) {
+        (void)event_del(s->pull_ev);     /* lwIP is full; tcp_sent resumes */
+        return;
+    }
+    int wrote = 0, waiting = 1;
+    for (int i = 0; i < PULL_READS; i++) {
+        size_t room = netstack_conn_sndbuf(s->conn);
+        if (room == 0) {
+            waiting = 0;
+            break;
+        }
+        ssize_t n = read(fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
+        if (n > 0) {
+            /* lwIP had room for all of it; less means it is out of memory. */
+            if (netstack_conn_write(s->conn, chunk, (size_t)n) != n) {
+                s->relay->stats.app_reset++;
+                stream_close(s, CLOSE_ABORT);
+                return;
+            }
+            s->relay->stats.bytes_down += (uint64_t)n;
+            wrote = 1;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            break;
+        if (wrote)
+            netstack_conn_flush(s->conn);
+        (void)event_del(s->pull_ev);
+        if (n == 0) {
+            s->flags |= F_SOCKS_EOF;
+            (void)push_to_app(s);        /* passes the FIN on */
+            return;
+        }
+        s->relay->stats.socks_reset++;
+        log_debug("stream %s: reading from Tor failed: %s", s->name, strerror(errno));
+        stream_close(s, CLOSE_ABORT);
+        return;
+    }
+    if (wrote)
+        netstack_conn_flush(s->conn);
+    /* Level-triggered: after PULL_READS reads it fires again if more waits. */
+    if (waiting)
+        (void)event_add(s->pull_ev, NULL);
+    else
+        (void)event_del(s->pull_ev);
+}
+
 /* ---- the SOCKS connection -------------------------------------------- */
 
 static void on_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
@@ -171,6 +233,13 @@ static void on_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *
     (void)buf;
     if (info->n_deleted > 0 && s->conn != NULL)
         netstack_conn_recved(s->conn, info->n_deleted);
+}
+
+static void on_tor_readable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pull_from_tor(arg);
 }
 
 static void release_hold(const void *data, size_t len, void *hold)
@@ -194,14 +263,16 @@ static void stream_connected(struct relay_stream *s)
     s->flags |= F_CONNECTED;
     s->relay->stats.connected++;
     bufferevent_set_timeouts(s->bev, NULL, NULL);
-    bufferevent_setwatermark(s->bev, EV_READ, 0, SOCKS_READ_HIGH_WM);
+    (void)bufferevent_disable(s->bev, EV_READ);
     s->out_cb = evbuffer_add_cb(bufferevent_get_output(s->bev), on_out_drained, s);
-    if (s->out_cb == NULL) {
+    s->pull_ev = event_new(s->relay->base, bufferevent_getfd(s->bev), EV_READ | EV_PERSIST,
+                           on_tor_readable, s);
+    if (s->out_cb == NULL || s->pull_ev == NULL) {
         stream_close(s, CLOSE_ABORT);
         return;
     }
     log_debug("stream %s: connected through Tor", s->name);
-    (void)push_to_app(s);    /* bytes the server sent right after the reply */
+    pull_from_tor(s);        /* bytes the server sent right after the reply, and on */
 }
 
 static void handshake_failed(struct relay_stream *s)
@@ -264,8 +335,6 @@ static void on_socks_read(struct bufferevent *bev, void *arg)
     (void)bev;
     if (!(s->flags & F_CONNECTED))
         handshake_read(s);
-    else
-        (void)push_to_app(s);
 }
 
 static void on_socks_write(struct bufferevent *bev, void *arg)
@@ -446,7 +515,7 @@ static void relay_tcp_sent(void *stream)
 {
     struct relay_stream *s = stream;
     if (!(s->flags & F_SOCKS_FIN_SENT))
-        (void)push_to_app(s);
+        pull_from_tor(s);
 }
 
 static void relay_tcp_gone(void *stream, int clean)

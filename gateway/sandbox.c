@@ -129,7 +129,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0 ||
         sandbox_fs_setup(err, sizeof(err)) != 0)
         goto fail;
-    tun = tun_open(err, sizeof(err));
+    tun = tun_open(cfg->offload, err, sizeof(err));
     if (tun < 0)
         goto fail;
     quiet_router_discovery();

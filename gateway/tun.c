@@ -20,7 +20,37 @@
 #include <linux/ip.h>
 #include <netlink/route/route.h>
 
-int tun_open(char *err, size_t errlen)
+/* The offloads asked of the kernel: it may hand over TCP super-segments of up
+ * to 64 KiB (TSO) and leave checksums to us (CSUM). What it hands over is
+ * taken apart in netstack_offload.c. UDP segmentation offload is not asked
+ * for: the stub answers single datagrams. */
+#define TUN_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+
+static int tun_open_flags(int fd, short flags, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = flags;
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN_IFNAME);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        snprintf(err, errlen, "cannot create the TUN device %s (TUNSETIFF): %s", TUN_IFNAME, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Every read and write then carries a virtio_net_hdr in front of the packet:
+ * checksum and segmentation work moves to whoever can skip it. If the
+ * kernel refuses, the device is made again without (a plain TUN). */
+static int tun_enable_offload(int fd)
+{
+    int size = TUN_VNET_HDR_LEN;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &size) < 0 || ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_OFFLOADS) < 0)
+        return -1;
+    return 0;
+}
+
+int tun_open(int offload, char *err, size_t errlen)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
@@ -39,16 +69,29 @@ int tun_open(char *err, size_t errlen)
         }
         return -1;
     }
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TUN_IFNAME);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        snprintf(err, errlen, "cannot create the TUN device %s (TUNSETIFF): %s", TUN_IFNAME, strerror(errno));
+    if (offload) {
+        if (tun_open_flags(fd, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, err, errlen) == 0 &&
+            tun_enable_offload(fd) == 0)
+            return fd;
+        /* The device's flags are fixed once it exists: start over. */
+        close(fd);
+        return tun_open(0, err, errlen);
+    }
+    if (tun_open_flags(fd, IFF_TUN | IFF_NO_PI, err, errlen) != 0) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+int tun_has_offload(int fd)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    if (ioctl(fd, TUNGETIFF, &ifr) != 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+        return 0;
+    int size = 0;
+    return ioctl(fd, TUNGETVNETHDRSZ, &size) == 0 && size == TUN_VNET_HDR_LEN;
 }
 
 static int nl_fail(char *err, size_t errlen, const char *what, int rc)

@@ -18,9 +18,19 @@
 /* Tor's VirtualAddrNetworkIPv4 default: routed to the TUN, not lo (tun.c). */
 #define TUN_AUTOMAP4    "127.192.0.0/10"
 
-/* Opens /dev/net/tun as IFF_TUN|IFF_NO_PI named TUN_IFNAME. Returns the fd,
- * or -1 with a one-line explanation (and the fix) in err. */
-int tun_open(char *err, size_t errlen);
+/* The virtio_net_hdr in front of every packet of an offloading TUN. */
+#define TUN_VNET_HDR_LEN 10
+
+/* Opens /dev/net/tun as IFF_TUN|IFF_NO_PI named TUN_IFNAME; with offload,
+ * also IFF_VNET_HDR with checksum and TCP segmentation offloads, or a plain
+ * TUN if the kernel refuses them. Returns the fd, or -1 with a one-line
+ * explanation (and the fix) in err. */
+int tun_open(int offload, char *err, size_t errlen);
+
+/* Whether the TUN behind fd carries a TUN_VNET_HDR_LEN-byte virtio_net_hdr
+ * in front of every packet (a TUN from tun_open with offload, or one passed
+ * with --tun-fd that was opened so). */
+int tun_has_offload(int fd);
 
 /* Brings lo up, gives the TUN its addresses, MTU and default routes for
  * both families, and brings it up. Returns 0, or -1 with err set. */

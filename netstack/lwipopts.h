@@ -88,6 +88,9 @@
 
 /* The app's kernel computes every checksum on the TUN; lwIP still checks them
  * because bytes from the namespace are untrusted input. */
+/* With offloads, the TCP checksums towards the app are the kernel's, and
+ * those it left undone coming in are not checked (netstack_offload.c). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF    1
 #define CHECKSUM_GEN_IP                 1
 #define CHECKSUM_GEN_TCP                1
 #define CHECKSUM_GEN_UDP                1

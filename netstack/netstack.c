@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "netstack.h"
 #include "netstack_internal.h"
+#include "netstack_offload.h"
 #include "packet.h"
 
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static struct {
     int in_cb_aborted;
     int up;
     int ping_local;
+    int offload;
+    unsigned mtu;
 } ns;
 
 const struct netstack_stats *netstack_stats(void)
@@ -65,34 +68,74 @@ const struct netstack_stats *netstack_stats(void)
 
 /* ---- netif ---------------------------------------------------------- */
 
+unsigned netstack_mtu(void)
+{
+    return ns.mtu;
+}
+
+int netstack_offload_on(void)
+{
+    return ns.offload;
+}
+
+/* Packets for the TUN go out as an iovec of the pbuf chain, with the
+ * virtio_net_hdr first when offloading. */
 static err_t netif_out_pbuf(struct pbuf *p)
 {
-    struct iovec iov[16];
+    static uint8_t flat[0xffff];
+    uint8_t hdr[NS_VNET_HDR_LEN];
+    struct iovec iov[17];
     int n = 0;
+
+    if (ns.offload) {
+        iov[n].iov_base = hdr;
+        iov[n++].iov_len = sizeof(hdr);
+    }
+    int first = n;
     for (struct pbuf *q = p; q != NULL; q = q->next) {
         if (q->len == 0)
             continue;
-        if (n == (int)(sizeof(iov) / sizeof(iov[0]))) {
-            /* lwIP never chains this many; flatten rather than drop. */
-            static uint8_t flat[0xffff];
-            u16_t got = pbuf_copy_partial(p, flat, p->tot_len, 0);
-            iov[0].iov_base = flat;
-            iov[0].iov_len = got;
-            ns.cb->tun_write(ns.ctx, iov, 1);
-            return ERR_OK;
-        }
+        if (n == (int)(sizeof(iov) / sizeof(iov[0])))
+            break;
         iov[n].iov_base = q->payload;
         iov[n].iov_len = q->len;
         n++;
     }
+    size_t got = 0;
+    for (int i = first; i < n; i++)
+        got += iov[i].iov_len;
+    /* lwIP never chains this many pbufs, nor splits its headers; flatten
+     * rather than drop. */
+    if (got < p->tot_len ||
+        (ns.offload && netstack_offload_tx(hdr, iov[first].iov_base, iov[first].iov_len,
+                                           p->tot_len, ns.mtu) != 0)) {
+        iov[first].iov_base = flat;
+        iov[first].iov_len = pbuf_copy_partial(p, flat, p->tot_len, 0);
+        n = first + 1;
+        if (ns.offload)
+            (void)netstack_offload_tx(hdr, flat, iov[first].iov_len, iov[first].iov_len, ns.mtu);
+    }
+    ns.stats.tx_packets++;
+    if (p->tot_len > ns.mtu)
+        ns.stats.tx_super++;
     ns.cb->tun_write(ns.ctx, iov, n);
     return ERR_OK;
 }
 
 void netstack_tun_send(const void *data, size_t len)
 {
-    struct iovec iov = { .iov_base = (void *)(uintptr_t)data, .iov_len = len };
-    ns.cb->tun_write(ns.ctx, &iov, 1);
+    /* Our own packets (ICMP errors, RSTs) carry their checksums. */
+    static const uint8_t none[NS_VNET_HDR_LEN];
+    struct iovec iov[2];
+    int n = 0;
+    if (ns.offload) {
+        iov[n].iov_base = (void *)(uintptr_t)none;
+        iov[n++].iov_len = sizeof(none);
+    }
+    iov[n].iov_base = (void *)(uintptr_t)data;
+    iov[n++].iov_len = len;
+    ns.stats.tx_packets++;
+    ns.cb->tun_write(ns.ctx, iov, n);
 }
 
 static err_t netif_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
@@ -109,16 +152,20 @@ static err_t netif_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t
     return netif_out_pbuf(p);
 }
 
-static unsigned ns_mtu;
-
 static err_t netif_setup(struct netif *netif)
 {
     netif->name[0] = 't';
     netif->name[1] = 'g';
     netif->output = netif_output4;
     netif->output_ip6 = netif_output6;
-    netif->mtu = (u16_t)ns_mtu;
+    /* With offloads lwIP may send (and take) TCP segments of up to 64 KiB,
+     * which the kernel treats as super-segments for a link of ns.mtu;
+     * netstack_tcpopt.c raises the app's MSS to match. Only TCP does: UDP
+     * replies are still bounded by ns.mtu (netstack_udp.c). */
+    netif->mtu = (u16_t)(ns.offload ? 0xffff : ns.mtu);
     netif->flags = 0;
+    NETIF_SET_CHECKSUM_CTRL(netif, ns.offload ? NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP
+                                              : NETIF_CHECKSUM_ENABLE_ALL);
     return ERR_OK;
 }
 
@@ -239,6 +286,16 @@ static void ip_input_any(struct pbuf *p)
         ip6_input(p, &ns.netif);
 }
 
+/* The same, for a TCP segment whose checksum the app's kernel left undone
+ * (netstack_offload.c says why it is not checked). */
+static void ip_input_unchecked_tcp(struct pbuf *p)
+{
+    u16_t flags = ns.netif.chksum_flags;
+    NETIF_SET_CHECKSUM_CTRL(&ns.netif, flags & ~NETIF_CHECKSUM_CHECK_TCP);
+    ip_input_any(p);
+    NETIF_SET_CHECKSUM_CTRL(&ns.netif, flags);
+}
+
 /* A SYN for a flow lwIP does not know yet. Returns 1 if the pbuf was kept. */
 static int syn_hold(struct pbuf *p, const struct packet_info *pi)
 {
@@ -284,15 +341,19 @@ static int syn_hold(struct pbuf *p, const struct packet_info *pi)
 
 /* ---- receive path ---------------------------------------------------- */
 
-void netstack_rx_input(void *rx, size_t len)
+void netstack_rx_input(void *rx, size_t n)
 {
     struct packet_info pi;
+    const uint8_t *hdr;
+    int tcp_unchecked = 0;
 
     ns.stats.rx_packets++;
-    struct pbuf *p = netstack_rx_take(rx, len, &ns.stats);
+    struct pbuf *p = netstack_rx_take(rx, n, &hdr, &ns.stats);
     if (p == NULL)
         return;
-    if (packet_parse(p->payload, len, &pi) != PACKET_OK) {
+    size_t len = p->tot_len;
+    if (packet_parse(p->payload, len, &pi) != PACKET_OK ||
+        (hdr != NULL && netstack_offload_rx(hdr, p->payload, len, &pi, &tcp_unchecked) != 0)) {
         ns.stats.rx_malformed++;
         pbuf_free(p);
         return;
@@ -322,7 +383,10 @@ void netstack_rx_input(void *rx, size_t len)
         struct ns_flow f;
         flow_from_packet(&pi, &f);
         netif_claim(&f);
-        ip_input_any(p);
+        if (tcp_unchecked)
+            ip_input_unchecked_tcp(p);
+        else
+            ip_input_any(p);
     }
     netstack_purge_time_wait();
 }
@@ -576,13 +640,14 @@ void netstack_release(void *hold)
 
 /* ---- life cycle ----------------------------------------------------- */
 
-int netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu, int ping_local)
+int netstack_init(const struct netstack_callbacks *cb, void *ctx, const struct netstack_config *cfg)
 {
     memset(&ns, 0, sizeof(ns));
     ns.cb = cb;
     ns.ctx = ctx;
-    ns.ping_local = ping_local;
-    ns_mtu = mtu;
+    ns.ping_local = cfg->ping_local;
+    ns.offload = cfg->offload;
+    ns.mtu = cfg->mtu;
     lwip_init();
 
     if (netif_add(&ns.netif, NULL, NULL, NULL, NULL, netif_setup, ip_input) == NULL)

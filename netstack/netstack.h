@@ -45,6 +45,9 @@ typedef void (*ns_udp_recv_fn)(void *ctx, const struct ns_flow *flow, const void
 
 struct netstack_stats {
     uint64_t rx_packets, rx_malformed, rx_oversize;
+    uint64_t rx_super;       /* offload: reads larger than the MTU (TSO super-segments) */
+    uint64_t tx_packets;     /* written to the TUN */
+    uint64_t tx_super;       /* offload: writes larger than the MTU */
     uint64_t udp_refused;    /* UDP to no listener: ICMP port unreachable */
     /* The first NS_UDP_PORT_SLOTS destination ports refused, with counts
      * (n == 0: an unused slot); the rest count only in udp_refused. */
@@ -56,16 +59,25 @@ struct netstack_stats {
     uint64_t tw_purged;
 };
 
-/* ping_local: answer echo requests to any address (the gateway's own
- * reply); otherwise they are refused, "administratively prohibited". */
-int  netstack_init(const struct netstack_callbacks *cb, void *ctx, unsigned mtu, int ping_local);
+struct netstack_config {
+    unsigned mtu;            /* the TUN's */
+    /* Answer echo requests to any address (the gateway's own reply);
+     * otherwise they are refused, "administratively prohibited". */
+    int ping_local;
+    /* The TUN carries a virtio_net_hdr before each packet (IFF_VNET_HDR
+     * with checksum and TCP segmentation offloads; netstack_offload.c). */
+    int offload;
+};
+
+int  netstack_init(const struct netstack_callbacks *cb, void *ctx, const struct netstack_config *cfg);
 void netstack_shutdown(void);
 const struct netstack_stats *netstack_stats(void);
 
-/* Receive path: a buffer of at least cap bytes to read one packet into, then
- * either netstack_rx_input() with the packet's length or netstack_rx_free(). */
-void *netstack_rx_alloc(size_t cap, void **data);
-void  netstack_rx_input(void *rx, size_t len);
+/* Receive path: where to read one packet from the TUN (readv into iov[0..
+ * *iovcnt)), then either netstack_rx_input() with the count readv returned
+ * or netstack_rx_free(). NULL when out of memory. */
+void *netstack_rx_alloc(struct iovec iov[2], int *iovcnt);
+void  netstack_rx_input(void *rx, size_t n);
 void  netstack_rx_free(void *rx);
 
 /* lwIP's timers; call netstack_timers_run() every netstack_timer_interval_ms(). */

@@ -14,9 +14,14 @@ void netstack_flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *d
 int  netstack_udp_served(const struct packet_info *pi);
 void netstack_udp_shutdown(void);
 
-/* Receive buffers (netstack_rx.c): the pbuf of a packet of len bytes read
- * into rx, or NULL if it was dropped (counted in *st). */
-struct pbuf *netstack_rx_take(void *rx, size_t len, struct netstack_stats *st);
+/* The TUN's MTU, and whether it carries virtio_net_hdrs (offloads). */
+unsigned netstack_mtu(void);
+int netstack_offload_on(void);
+
+/* Receive buffers (netstack_rx.c): the pbuf of a packet read into rx (n
+ * bytes, with its virtio_net_hdr when offloading, then at *hdr, else NULL),
+ * or NULL if it was dropped (counted in *st). */
+struct pbuf *netstack_rx_take(void *rx, size_t n, const uint8_t **hdr, struct netstack_stats *st);
 void netstack_rx_shutdown(void);
 
 /* Writes one packet of our own to the TUN, towards the app. */

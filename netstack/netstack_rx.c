@@ -1,9 +1,12 @@
-/* Receive buffers: one packet read from the TUN per pbuf, an MTU-sized
- * buffer kept for reuse, small packets moved to buffers of their own size,
- * and spare bytes behind every packet for lwIP to read past its end. */
+/* Receive buffers: one packet read from the TUN per pbuf (and its
+ * virtio_net_hdr, with offloads, in a buffer of its own so the IP header
+ * stays aligned), a buffer of the largest read kept for reuse, small packets
+ * moved to buffers of their own size, and spare bytes behind every packet
+ * for lwIP to read past its end. */
 #define _GNU_SOURCE
 #include "netstack.h"
 #include "netstack_internal.h"
+#include "netstack_offload.h"
 
 #include <string.h>
 
@@ -17,10 +20,13 @@
  * Only hand-made packets do this, but these bytes must be ours. */
 #define RX_TAIL 8
 
-static struct pbuf *rx_spare;      /* an MTU-sized receive buffer kept for reuse */
+static struct pbuf *rx_spare;      /* a receive buffer kept for reuse */
+static uint8_t rx_hdr[NS_VNET_HDR_LEN];
 
-void *netstack_rx_alloc(size_t cap, void **data)
+void *netstack_rx_alloc(struct iovec iov[2], int *iovcnt)
 {
+    /* With offloads a read may be a 64 KiB super-segment whatever the MTU. */
+    size_t cap = netstack_offload_on() ? 0xffff : netstack_mtu();
     size_t want = cap + RX_TAIL > 0xffff ? 0xffff : cap + RX_TAIL;
     struct pbuf *p = rx_spare;
     if (p != NULL && p->tot_len >= want) {
@@ -34,7 +40,14 @@ void *netstack_rx_alloc(size_t cap, void **data)
         if (p == NULL)
             return NULL;
     }
-    *data = p->payload;
+    int n = 0;
+    if (netstack_offload_on()) {
+        iov[n].iov_base = rx_hdr;
+        iov[n++].iov_len = sizeof(rx_hdr);
+    }
+    iov[n].iov_base = p->payload;
+    iov[n++].iov_len = cap;
+    *iovcnt = n;
     return p;
 }
 
@@ -68,9 +81,20 @@ static struct pbuf *rx_right_size(struct pbuf *p, size_t len)
     return small;
 }
 
-struct pbuf *netstack_rx_take(void *rx, size_t len, struct netstack_stats *st)
+struct pbuf *netstack_rx_take(void *rx, size_t n, const uint8_t **hdr, struct netstack_stats *st)
 {
     struct pbuf *p = rx;
+    size_t len = n;
+    *hdr = NULL;
+    if (netstack_offload_on()) {
+        if (n <= sizeof(rx_hdr)) {
+            st->rx_malformed++;
+            netstack_rx_free(p);
+            return NULL;
+        }
+        len = n - sizeof(rx_hdr);
+        *hdr = rx_hdr;
+    }
     if (len > p->tot_len) {
         st->rx_oversize++;
         netstack_rx_free(p);
@@ -89,5 +113,7 @@ struct pbuf *netstack_rx_take(void *rx, size_t len, struct netstack_stats *st)
         }
     }
     pbuf_realloc(p, (u16_t)len);
+    if (len > netstack_mtu())
+        st->rx_super++;
     return p;
 }

@@ -4,9 +4,16 @@
  * which the app's kernel drops, so the stream stalls (found by
  * tests/fuzz/fuzz_netstack.c). The app's kernel sends MSS only in its SYN;
  * anywhere else the option is made NOPs before lwIP reads it. lwIP has
- * verified the segment's checksum by then, so this changes nothing else. */
+ * verified the segment's checksum by then (or was told not to, see
+ * netstack_offload.c), so this changes nothing else.
+ *
+ * With offloads, the SYN's MSS is raised when it is the link's own (what
+ * the app's kernel derives from the TUN's MTU): lwIP then sends segments
+ * of up to 64 KiB that the kernel takes as super-segments for that MSS.
+ * An app that asked for a smaller MSS (TCP_MAXSEG) keeps it. */
 #define _GNU_SOURCE
 #include "netstack_hooks.h"
+#include "netstack_internal.h"
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/tcp.h"
@@ -30,8 +37,9 @@ err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optl
                             u16_t opt1len, u8_t *opt2, struct pbuf *p)
 {
     (void)p;
-    if (pcb->state == LISTEN)
-        return ERR_OK;                 /* the SYN of a new connection */
+    int syn = pcb->state == LISTEN;    /* the SYN of a new connection */
+    if (syn && !netstack_offload_on())
+        return ERR_OK;
     u16_t i = 0;
     while (i + 1 < optlen) {
         u8_t kind = *opt_at(hdr, opt1len, opt2, i);
@@ -44,9 +52,18 @@ err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optl
         u8_t len = *opt_at(hdr, opt1len, opt2, (u16_t)(i + 1));
         if (len < 2)
             break;                     /* lwIP stops here too */
-        if (kind == OPT_MSS && len == OPT_MSS_LEN && i + OPT_MSS_LEN <= optlen)
+        if (kind == OPT_MSS && len == OPT_MSS_LEN && i + OPT_MSS_LEN <= optlen) {
+            u8_t *hi = opt_at(hdr, opt1len, opt2, (u16_t)(i + 2));
+            u8_t *lo = opt_at(hdr, opt1len, opt2, (u16_t)(i + 3));
+            if (syn) {
+                unsigned link = netstack_mtu() - (ip_current_is_v6() ? 60u : 40u);
+                if ((unsigned)(*hi << 8 | *lo) >= link)
+                    *hi = *lo = 0xff;  /* lwIP bounds it by its netif's MTU */
+                return ERR_OK;
+            }
             for (u16_t k = 0; k < OPT_MSS_LEN; k++)
                 *opt_at(hdr, opt1len, opt2, (u16_t)(i + k)) = OPT_NOP;
+        }
         i = (u16_t)(i + len);
     }
     return ERR_OK;

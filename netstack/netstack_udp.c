@@ -94,7 +94,7 @@ int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
     /* lwIP does not fragment (IP_FRAG, LWIP_IPV6_FRAG): a datagram must fit
      * the TUN's MTU with its headers. */
     size_t headers = flow->family == 4 ? 28 : 48;
-    if (netif_default == NULL || len + headers > netif_default->mtu)
+    if (netif_default == NULL || len + headers > netstack_mtu())
         return -1;
     for (int i = 0; i < nudp; i++) {
         struct udp_listener *l = &udp_listeners[i];

@@ -135,7 +135,7 @@ int packet_is_echo_request(const struct packet_info *pi)
 }
 
 /* The Internet checksum over buf[0..len), continuing from sum. */
-static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+uint32_t packet_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 {
     for (size_t i = 0; i + 1 < len; i += 2)
         sum += (uint32_t)((buf[i] << 8) | buf[i + 1]);
@@ -144,7 +144,7 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
     return sum;
 }
 
-static uint16_t csum_fold(uint32_t sum)
+uint16_t packet_csum_fold(uint32_t sum)
 {
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
@@ -159,11 +159,11 @@ int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_i
         return 0;
     if (pi->family == 4) {
         size_t ihl = (size_t)(buf[0] & 0x0f) * 4, total = rd16(buf + 2);
-        if (csum_fold(csum_add(0, buf, ihl)) != 0 || (rd16(buf + 6) & 0x3fff) != 0)
+        if (packet_csum_fold(packet_csum_add(0, buf, ihl)) != 0 || (rd16(buf + 6) & 0x3fff) != 0)
             return 0;
         off = ihl;
         tcplen = total - ihl;
-        sum = csum_add(0, buf + 12, 8);
+        sum = packet_csum_add(0, buf + 12, 8);
     } else {
         /* After any extension headers. A fragment never passes: its
          * segment is not all here (as for IPv4 above). */
@@ -171,12 +171,12 @@ int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_i
         if (pi->fragment6 || off < 40 || (size_t)rd16(buf + 4) + 40 < off)
             return 0;
         tcplen = (size_t)rd16(buf + 4) + 40 - off;
-        sum = csum_add(0, buf + 8, 32);
+        sum = packet_csum_add(0, buf + 8, 32);
     }
     if (off + tcplen > len)
         return 0;
     sum += PACKET_TCP + (uint32_t)tcplen;
-    return csum_fold(csum_add(sum, buf + off, tcplen)) == 0;
+    return packet_csum_fold(packet_csum_add(sum, buf + off, tcplen)) == 0;
 }
 
 static int addr_unicast(int family, const uint8_t *a)
@@ -227,11 +227,11 @@ size_t packet_build_unreach(const uint8_t *in, size_t len, const struct packet_i
         out[9] = PACKET_ICMP;
         memcpy(out + 12, pi->dst, 4);
         memcpy(out + 16, pi->src, 4);
-        wr16(out + 10, csum_fold(csum_add(0, out, 20)));
+        wr16(out + 10, packet_csum_fold(packet_csum_add(0, out, 20)));
         out[20] = 3;                          /* destination unreachable */
         out[21] = why == PACKET_UNREACH_PORT ? 3 : 13;
         memcpy(out + 28, in, quote);
-        wr16(out + 22, csum_fold(csum_add(0, out + 20, 8 + quote)));
+        wr16(out + 22, packet_csum_fold(packet_csum_add(0, out + 20, 8 + quote)));
         return total;
     }
     if (pi->family != 6)
@@ -251,10 +251,10 @@ size_t packet_build_unreach(const uint8_t *in, size_t len, const struct packet_i
     out[41] = why == PACKET_UNREACH_PORT ? 4 : 1;
     memcpy(out + 48, in, quote);
     /* Pseudo-header: source, destination, upper-layer length, next header. */
-    uint32_t sum = csum_add(0, out + 8, 32);
+    uint32_t sum = packet_csum_add(0, out + 8, 32);
     sum += (uint32_t)(8 + quote);
     sum += PACKET_ICMP6;
-    sum = csum_add(sum, out + 40, 8 + quote);
-    wr16(out + 42, csum_fold(sum));
+    sum = packet_csum_add(sum, out + 40, 8 + quote);
+    wr16(out + 42, packet_csum_fold(sum));
     return total;
 }

@@ -61,6 +61,12 @@ int packet_is_link_signalling(const struct packet_info *pi);
  * fragment, whose segment is not all there, does not pass. */
 int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_info *pi);
 
+/* The Internet checksum (RFC 1071): the 32-bit sum of buf[0..len) as
+ * big-endian 16-bit words (an odd last byte padded), continuing from sum;
+ * and that sum folded to 16 bits and complemented, as written in headers. */
+uint32_t packet_csum_add(uint32_t sum, const uint8_t *buf, size_t len);
+uint16_t packet_csum_fold(uint32_t sum);
+
 /* Whether both addresses can be ends of a TCP connection: neither is
  * unspecified, multicast or (IPv4) the limited broadcast. */
 int packet_unicast(const struct packet_info *pi);
