@@ -140,9 +140,24 @@ static void lru_touch(struct vmap *m, uint32_t i)
     lru_push_front(m, i);
 }
 
+/* Buckets hold slot + 1, so that 0 is an empty bucket and a fresh table
+ * needs no initialising: untouched, its pages cost no memory (the table and
+ * the slots are 2.3 MB for VMAP_DEFAULT_CAPACITY). Slots past m->used are
+ * never read. */
+static uint32_t bucket_head(const struct vmap *m, uint32_t h)
+{
+    uint32_t v = m->buckets[h % m->nbuckets];
+    return v == 0 ? NO_SLOT : v - 1u;
+}
+
+static void bucket_set(struct vmap *m, uint32_t h, uint32_t i)
+{
+    m->buckets[h % m->nbuckets] = i == NO_SLOT ? 0 : i + 1u;
+}
+
 static uint32_t find(const struct vmap *m, const char *name, uint32_t h)
 {
-    for (uint32_t i = m->buckets[h % m->nbuckets]; i != NO_SLOT; i = m->slots[i].hnext)
+    for (uint32_t i = bucket_head(m, h); i != NO_SLOT; i = m->slots[i].hnext)
         if (strcmp(m->slots[i].name, name) == 0)
             return i;
     return NO_SLOT;
@@ -150,11 +165,18 @@ static uint32_t find(const struct vmap *m, const char *name, uint32_t h)
 
 static void hash_remove(struct vmap *m, uint32_t i)
 {
-    uint32_t *pp = &m->buckets[name_hash(m->slots[i].name) % m->nbuckets];
-    while (*pp != NO_SLOT && *pp != i)
-        pp = &m->slots[*pp].hnext;
-    if (*pp == i)
-        *pp = m->slots[i].hnext;
+    uint32_t h = name_hash(m->slots[i].name);
+    uint32_t prev = NO_SLOT, cur = bucket_head(m, h);
+    while (cur != NO_SLOT && cur != i) {
+        prev = cur;
+        cur = m->slots[cur].hnext;
+    }
+    if (cur == i) {
+        if (prev == NO_SLOT)
+            bucket_set(m, h, m->slots[i].hnext);
+        else
+            m->slots[prev].hnext = m->slots[i].hnext;
+    }
     m->slots[i].hnext = NO_SLOT;
 }
 
@@ -168,15 +190,11 @@ struct vmap *vmap_new(size_t capacity)
     m->capacity = (uint32_t)capacity;
     m->nbuckets = m->capacity;
     m->slots = calloc(m->capacity, sizeof(*m->slots));
-    m->buckets = malloc(m->nbuckets * sizeof(*m->buckets));
+    m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
     if (m->slots == NULL || m->buckets == NULL) {
         vmap_free(m);
         return NULL;
     }
-    for (uint32_t i = 0; i < m->nbuckets; i++)
-        m->buckets[i] = NO_SLOT;
-    for (uint32_t i = 0; i < m->capacity; i++)
-        m->slots[i].hnext = m->slots[i].prev = m->slots[i].next = NO_SLOT;
     m->head = m->tail = NO_SLOT;
     struct in_addr a4;
     inet_pton(AF_INET, VMAP_V4_BASE, &a4);
@@ -190,7 +208,7 @@ void vmap_free(struct vmap *m)
     if (m == NULL)
         return;
     if (m->slots != NULL)
-        for (uint32_t i = 0; i < m->capacity; i++)
+        for (uint32_t i = 0; i < m->used; i++)
             free(m->slots[i].name);
     free(m->slots);
     free(m->buckets);
@@ -222,8 +240,8 @@ int vmap_assign(struct vmap *m, const char *name, uint8_t v4[4], uint8_t v6[16])
         }
         m->slots[i].name = copy;
         m->slots[i].used = now_s();
-        m->slots[i].hnext = m->buckets[h % m->nbuckets];
-        m->buckets[h % m->nbuckets] = i;
+        m->slots[i].hnext = bucket_head(m, h);
+        bucket_set(m, h, i);
         lru_push_front(m, i);
     } else {
         lru_touch(m, i);

@@ -40,8 +40,8 @@
 #define HANDSHAKE_TIMEOUT_S   120          /* Tor's own SocksTimeout is 2 min */
 #define SOCKS_READ_MAX        (256 * 1024)   /* during the handshake */
 #define SMALL_SEGMENT         1024
-#define PULL_CHUNK            65535          /* one read, at most one lwIP write */
-#define PULL_READS            8              /* per wakeup, so no stream starves the rest */
+#define PULL_CHUNK            (256 * 1024)   /* one read */
+#define PULL_READS            4              /* per wakeup, so no stream starves the rest */
 
 enum {
     F_CONNECTED      = 1 << 0,   /* SOCKS CONNECT succeeded, conn exists */
@@ -192,10 +192,14 @@ static void pull_from_tor(struct relay_stream *s)
         ssize_t n = read(fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
         if (n > 0) {
             /* lwIP had room for all of it; less means it is out of memory. */
-            if (netstack_conn_write(s->conn, chunk, (size_t)n) != n) {
-                s->relay->stats.app_reset++;
-                stream_close(s, CLOSE_ABORT);
-                return;
+            for (ssize_t done = 0; done < n;) {
+                long w = netstack_conn_write(s->conn, chunk + done, (size_t)(n - done));
+                if (w <= 0) {
+                    s->relay->stats.app_reset++;
+                    stream_close(s, CLOSE_ABORT);
+                    return;
+                }
+                done += w;
             }
             s->relay->stats.bytes_down += (uint64_t)n;
             wrote = 1;

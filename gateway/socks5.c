@@ -48,22 +48,6 @@ int socks5_client_init_cmd(struct socks5_client *c, const char *user, const char
     return 0;
 }
 
-size_t socks5_client_greeting(const struct socks5_client *c, uint8_t *out)
-{
-    out[0] = 5;
-    if (c->user_len > 0) {
-        /* Offer both; Tor prefers username/password when offered, and that
-         * is what gives each sandbox its own circuits. */
-        out[1] = 2;
-        out[2] = 0x00;
-        out[3] = 0x02;
-        return 4;
-    }
-    out[1] = 1;
-    out[2] = 0x00;
-    return 3;
-}
-
 static size_t build_auth(const struct socks5_client *c, uint8_t *out)
 {
     size_t n = 0;
@@ -104,6 +88,26 @@ static size_t build_connect(const struct socks5_client *c, uint8_t *out)
     out[n++] = (uint8_t)(c->dest.port >> 8);
     out[n++] = (uint8_t)(c->dest.port & 0xff);
     return n;
+}
+
+size_t socks5_client_greeting(const struct socks5_client *c, uint8_t *out)
+{
+    out[0] = 5;
+    if (c->user_len > 0) {
+        /* Username/password only (it is what gives each sandbox its own
+         * circuits), so the server has no choice to make and the
+         * credentials and the request can follow at once: one round trip
+         * instead of three. Tor reads them in one go. */
+        out[1] = 1;
+        out[2] = 0x02;
+        size_t n = 3;
+        n += build_auth(c, out + n);
+        n += build_connect(c, out + n);
+        return n;
+    }
+    out[1] = 1;
+    out[2] = 0x00;
+    return 3;
 }
 
 static enum socks5_step fail(struct socks5_client *c, enum socks5_error err)
@@ -163,6 +167,15 @@ enum socks5_step socks5_client_feed(struct socks5_client *c, const uint8_t *in, 
     case SOCKS5_WANT_METHOD:
         if (len < 2)
             return SOCKS5_STEP_NEED_MORE;
+        if (in[0] == 1 && c->user_len > 0) {
+            /* Tor (0.4.7) answers a pipelined greeting with the verdict on
+             * the credentials alone: it makes one reply per read, and the
+             * method choice is overwritten. The verdict stands for it (only
+             * username/password was offered). */
+            c->method = 0x02;
+            c->state = SOCKS5_WANT_AUTH;
+            return socks5_client_feed(c, in, len, consumed, out, out_len);
+        }
         if (in[0] != 5)
             return fail(c, SOCKS5_ERR_MALFORMED);
         *consumed = 2;
@@ -170,11 +183,10 @@ enum socks5_step socks5_client_feed(struct socks5_client *c, const uint8_t *in, 
         if (in[1] == 0xff)
             return fail(c, SOCKS5_ERR_NO_METHOD);
         if (in[1] == 0x02 && c->user_len > 0) {
-            *out_len = build_auth(c, out);
-            c->state = SOCKS5_WANT_AUTH;
+            c->state = SOCKS5_WANT_AUTH;     /* the credentials went with the greeting */
             return SOCKS5_STEP_SEND;
         }
-        if (in[1] == 0x00) {
+        if (in[1] == 0x00 && c->user_len == 0) {
             *out_len = build_connect(c, out);
             c->state = SOCKS5_WANT_REPLY;
             return SOCKS5_STEP_SEND;
@@ -189,8 +201,7 @@ enum socks5_step socks5_client_feed(struct socks5_client *c, const uint8_t *in, 
         *consumed = 2;
         if (in[1] != 0)
             return fail(c, SOCKS5_ERR_AUTH_REJECTED);
-        *out_len = build_connect(c, out);
-        c->state = SOCKS5_WANT_REPLY;
+        c->state = SOCKS5_WANT_REPLY;        /* the request went with the greeting */
         return SOCKS5_STEP_SEND;
 
     case SOCKS5_WANT_REPLY: {

@@ -14,8 +14,9 @@
 #define SOCKS5_CMD_RESOLVE     0xF0   /* Tor: hostname -> address in BND.ADDR */
 #define SOCKS5_CMD_RESOLVE_PTR 0xF1   /* Tor: address -> hostname in BND.ADDR */
 
-/* Largest message the client ever sends: the auth request (3 + 255 + 255). */
-#define SOCKS5_MAX_REQUEST 513
+/* Largest message the client ever sends: with credentials, the greeting,
+ * the auth request and the request in one (3 + 513 + 262). */
+#define SOCKS5_MAX_REQUEST 778
 
 /* Reply codes (REP). 0x01-0x08 are RFC 1928; 0xF0-0xF7 are Tor's
  * ExtendedErrors (onion service failures and a bad hostname). */
@@ -77,7 +78,8 @@ struct socks5_client {
 enum socks5_step {
     SOCKS5_STEP_NEED_MORE,   /* nothing consumed: feed more bytes */
     SOCKS5_STEP_SEND,        /* a message was consumed and *out_len bytes
-                                must be sent; call again with what is left */
+                                (0 after a pipelined greeting) must be sent;
+                                call again with what is left */
     SOCKS5_STEP_CONNECTED,   /* the reply was consumed; any bytes after it
                                 are stream data */
     SOCKS5_STEP_FAILED,      /* see client->err, client->rep */
@@ -92,7 +94,9 @@ int socks5_client_init(struct socks5_client *c, const char *user, const char *pa
 int socks5_client_init_cmd(struct socks5_client *c, const char *user, const char *pass,
                            uint8_t cmd, const struct socks5_dest *dest);
 
-/* The greeting to send first. Returns its length (out needs SOCKS5_MAX_REQUEST). */
+/* The greeting to send first. Returns its length (out needs SOCKS5_MAX_REQUEST).
+ * With credentials it offers username/password only, and carries them and
+ * the request too: the server's replies then need no answer. */
 size_t socks5_client_greeting(const struct socks5_client *c, uint8_t *out);
 
 /* Feeds bytes received from the server. *consumed is how many of them the

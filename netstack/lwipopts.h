@@ -66,8 +66,9 @@
 #define TCP_MSS                         65495
 #define LWIP_WND_SCALE                  1
 #define TCP_RCV_SCALE                   4
-#define TCP_WND                         (256 * 1024)
-#define TCP_SND_BUF                     (256 * 1024)
+#define TCP_WND                         (512 * 1024)
+#define TCP_WND_UPDATE_THRESHOLD        (TCP_WND / 2)
+#define TCP_SND_BUF                     (1024 * 1024)
 #define TCP_SND_QUEUELEN                4096
 #define TCP_SNDLOWAT                    (TCP_SND_BUF / 4)
 #define TCP_SNDQUEUELOWAT               (TCP_SND_QUEUELEN / 4)

@@ -16,7 +16,7 @@ struct run {
     enum socks5_state state;
     enum socks5_error err;
     uint8_t rep;
-    uint8_t sent[4 * SOCKS5_MAX_REQUEST]; /* every SEND message, concatenated */
+    uint8_t sent[4 * SOCKS5_MAX_REQUEST]; /* the greeting, then every SEND message */
     size_t sent_len;
     size_t consumed;                /* total bytes the handshake used */
     size_t left;                    /* received but not consumed: stream data */
@@ -33,7 +33,9 @@ static void check_feed(enum socks5_state before, const struct socks5_client *c,
 {
     assert_true(consumed <= len);
     assert_true(out_len <= SOCKS5_MAX_REQUEST);
-    assert_int_equal(out_len > 0, step == SOCKS5_STEP_SEND);
+    /* With credentials everything went with the greeting: a SEND then has
+     * nothing to send. */
+    assert_int_equal(out_len > 0, step == SOCKS5_STEP_SEND && c->user_len == 0);
     if (!is_want(before))               /* a finished handshake eats nothing */
         assert_int_equal(consumed, 0);
     switch (step) {
@@ -46,8 +48,10 @@ static void check_feed(enum socks5_state before, const struct socks5_client *c,
         /* Method choice and auth verdict are both exactly two bytes. */
         assert_int_equal(consumed, 2);
         assert_true(before == SOCKS5_WANT_METHOD || before == SOCKS5_WANT_AUTH);
-        assert_int_equal(c->state, before == SOCKS5_WANT_METHOD && c->method == 2
-                                   ? SOCKS5_WANT_AUTH : SOCKS5_WANT_REPLY);
+        /* From the method choice to the auth verdict; straight to the
+         * reply when the verdict came in its place (Tor, pipelined). */
+        assert_true(c->state == SOCKS5_WANT_REPLY ||
+                    (before == SOCKS5_WANT_METHOD && c->method == 2 && c->state == SOCKS5_WANT_AUTH));
         break;
     case SOCKS5_STEP_CONNECTED:
         assert_int_equal(c->state, SOCKS5_CONNECTED);
@@ -94,6 +98,8 @@ static void drive(struct run *r, struct socks5_client *c, const uint8_t *srv, si
     if (chunk == 0)
         chunk = n > 0 ? n : 1;
     memset(r, 0, sizeof(*r));
+    r->sent_len = socks5_client_greeting(c, r->sent);
+    assert_true(r->sent_len <= SOCKS5_MAX_REQUEST);
     for (;;) {
         size_t consumed, out_len;
         enum socks5_step step = feed(c, buf, have, &consumed, out, &out_len);
@@ -195,9 +201,16 @@ static void test_greeting(void **state)
     assert_int_equal(socks5_client_greeting(&c, out), 3);
     assert_memory_equal(out, ((uint8_t[]){ 5, 1, 0x00 }), 3);
 
+    /* With credentials: username/password only, the credentials and the
+     * CONNECT pipelined behind it. */
+    static const uint8_t piped[] = {
+        5, 1, 0x02,
+        1, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', 'e', 't',
+        5, 1, 0, 1, 1, 2, 3, 4, 0, 80,
+    };
     assert_int_equal(socks5_client_init(&c, "alice", "secret", &d), 0);
-    assert_int_equal(socks5_client_greeting(&c, out), 4);
-    assert_memory_equal(out, ((uint8_t[]){ 5, 2, 0x00, 0x02 }), 4);
+    assert_int_equal(socks5_client_greeting(&c, out), sizeof(piped));
+    assert_memory_equal(out, piped, sizeof(piped));
 }
 
 static void test_auth_then_connect_v4(void **state)
@@ -206,6 +219,7 @@ static void test_auth_then_connect_v4(void **state)
     struct socks5_dest d = dest_v4(93, 184, 216, 34, 0x01BB);
     static const uint8_t srv[] = { 5, 2,  1, 0,  5, 0, 0, 1, 9, 9, 9, 9, 0x12, 0x34 };
     static const uint8_t want[] = {
+        5, 1, 0x02,
         1, 5, 'a', 'l', 'i', 'c', 'e', 6, 's', 'e', 'c', 'r', 'e', 't',
         5, 1, 0, 1, 93, 184, 216, 34, 0x01, 0xBB,
     };
@@ -220,22 +234,40 @@ static void test_auth_then_connect_v4(void **state)
     assert_int_equal(r.left, 0);
 }
 
+/* Tor answers the pipelined greeting with the auth verdict alone. */
+static void test_tor_elides_method_reply(void **state)
+{
+    (void)state;
+    struct socks5_dest d = dest_v4(198, 51, 100, 7, 443);
+    static const uint8_t ok[] = { 1, 0,  5, 0, 0, 1, 0, 0, 0, 0, 0, 0,  'h', 'i' };
+    struct run r;
+
+    handshake(&r, "u", "p", &d, ok, sizeof(ok));
+    assert_int_equal(r.step, SOCKS5_STEP_CONNECTED);
+    assert_int_equal(r.consumed, 12);
+    assert_int_equal(r.left, 2);
+    expect_fail("u", "p", (const uint8_t[]){ 1, 1 }, 2, SOCKS5_ERR_AUTH_REJECTED);
+    /* Only where credentials were sent: otherwise it is not SOCKS5. */
+    expect_fail(NULL, NULL, (const uint8_t[]){ 1, 0 }, 2, SOCKS5_ERR_MALFORMED);
+}
+
 static void test_method_none_connects_directly(void **state)
 {
     (void)state;
     struct socks5_dest d = dest_v4(10, 1, 2, 3, 80);
     static const uint8_t srv[] = { 5, 0,  5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
-    static const uint8_t want[] = { 5, 1, 0, 1, 10, 1, 2, 3, 0, 80 };
-    static const char *const users[] = { NULL, "u" };
+    static const uint8_t want[] = { 5, 1, 0,  5, 1, 0, 1, 10, 1, 2, 3, 0, 80 };
+    struct run r;
 
-    /* With credentials offered too: the server picked "none", so no auth. */
-    for (int i = 0; i < 2; i++) {
-        struct run r;
-        handshake(&r, users[i], users[i] ? "p" : NULL, &d, srv, sizeof(srv));
-        assert_int_equal(r.step, SOCKS5_STEP_CONNECTED);
-        assert_int_equal(r.sent_len, sizeof(want));
-        assert_memory_equal(r.sent, want, sizeof(want));
-    }
+    /* Without credentials "none" is all there is: the CONNECT follows the
+     * server's choice. */
+    handshake(&r, NULL, NULL, &d, srv, sizeof(srv));
+    assert_int_equal(r.step, SOCKS5_STEP_CONNECTED);
+    assert_int_equal(r.sent_len, sizeof(want));
+    assert_memory_equal(r.sent, want, sizeof(want));
+    /* With credentials "none" was not offered: choosing it is malformed
+     * (the pipelined credentials would be read as a request). */
+    expect_fail("u", "p", srv, sizeof(srv), SOCKS5_ERR_MALFORMED);
 }
 
 static void test_connect_v6_and_domain(void **state)
@@ -257,16 +289,16 @@ static void test_connect_v6_and_domain(void **state)
     handshake(&r, NULL, NULL, &d, srv, sizeof(srv));
     assert_int_equal(r.step, SOCKS5_STEP_NEED_MORE);
     assert_int_equal(r.state, SOCKS5_WANT_REPLY);
-    assert_int_equal(r.sent_len, 4 + 16 + 2);
-    assert_memory_equal(r.sent, ((uint8_t[]){ 5, 1, 0, 4 }), 4);
-    assert_memory_equal(r.sent + 4, d.addr, 16);
-    assert_memory_equal(r.sent + 20, ((uint8_t[]){ 0xAB, 0xCD }), 2);
+    assert_int_equal(r.sent_len, 3 + 4 + 16 + 2);
+    assert_memory_equal(r.sent, ((uint8_t[]){ 5, 1, 0, 5, 1, 0, 4 }), 7);
+    assert_memory_equal(r.sent + 7, d.addr, 16);
+    assert_memory_equal(r.sent + 23, ((uint8_t[]){ 0xAB, 0xCD }), 2);
 
     d = dest_domain("example.onion", 8080);
     handshake(&r, NULL, NULL, &d, srv, sizeof(srv));
     assert_int_equal(r.step, SOCKS5_STEP_NEED_MORE);
-    assert_int_equal(r.sent_len, sizeof(want_dom));
-    assert_memory_equal(r.sent, want_dom, sizeof(want_dom));
+    assert_int_equal(r.sent_len, 3 + sizeof(want_dom));
+    assert_memory_equal(r.sent + 3, want_dom, sizeof(want_dom));
 }
 
 static void test_max_lengths(void **state)
@@ -284,14 +316,16 @@ static void test_max_lengths(void **state)
     handshake(&r, u, p, &d, srv, sizeof(srv));
     assert_int_equal(r.step, SOCKS5_STEP_NEED_MORE);
     assert_int_equal(r.state, SOCKS5_WANT_REPLY);
-    /* The auth request is the largest message there is. */
-    assert_int_equal(r.sent_len, SOCKS5_MAX_REQUEST + 4 + 1 + 255 + 2);
-    assert_int_equal(r.sent[0], 1);
-    assert_int_equal(r.sent[1], 255);
-    assert_memory_equal(r.sent + 2, u, 255);
-    assert_int_equal(r.sent[257], 255);
-    assert_memory_equal(r.sent + 258, p, 255);
-    const uint8_t *cn = r.sent + SOCKS5_MAX_REQUEST;
+    /* The pipelined greeting is the largest message there is. */
+    assert_int_equal(r.sent_len, SOCKS5_MAX_REQUEST);
+    assert_memory_equal(r.sent, ((uint8_t[]){ 5, 1, 2 }), 3);
+    const uint8_t *au = r.sent + 3;
+    assert_int_equal(au[0], 1);
+    assert_int_equal(au[1], 255);
+    assert_memory_equal(au + 2, u, 255);
+    assert_int_equal(au[257], 255);
+    assert_memory_equal(au + 258, p, 255);
+    const uint8_t *cn = au + 513;
     assert_memory_equal(cn, ((uint8_t[]){ 5, 1, 0, 3, 255 }), 5);
     assert_memory_equal(cn + 5, h, 255);
     assert_int_equal(cn[260], 0xFF);
@@ -313,8 +347,9 @@ static void test_unoffered_method(void **state)
 {
     (void)state;
     static const uint8_t others[] = { 0x01, 0x03, 0x04, 0x7f, 0x80, 0xfe };
-    /* 0x02 was never offered without credentials. */
+    /* 0x02 was never offered without credentials, nor 0x00 with them. */
     expect_fail(NULL, NULL, (const uint8_t[]){ 5, 0x02 }, 2, SOCKS5_ERR_MALFORMED);
+    expect_fail("u", "p", (const uint8_t[]){ 5, 0x00 }, 2, SOCKS5_ERR_MALFORMED);
     for (size_t i = 0; i < sizeof(others); i++) {
         expect_fail(NULL, NULL, (const uint8_t[]){ 5, others[i] }, 2, SOCKS5_ERR_MALFORMED);
         expect_fail("u", "p", (const uint8_t[]){ 5, others[i] }, 2, SOCKS5_ERR_MALFORMED);
@@ -328,7 +363,10 @@ static void test_bad_versions(void **state)
     for (size_t i = 0; i < sizeof(bad); i++) {
         uint8_t v = bad[i];
         expect_fail(NULL, NULL, (const uint8_t[]){ v, 0 }, 2, SOCKS5_ERR_MALFORMED);
-        expect_fail("u", "p", (const uint8_t[]){ v, 2 }, 2, SOCKS5_ERR_MALFORMED);
+        /* With credentials, version 1 is the auth verdict standing in for
+         * the method choice (test_tor_elides_method_reply): 2 rejects. */
+        expect_fail("u", "p", (const uint8_t[]){ v, 2 }, 2,
+                    v == 1 ? SOCKS5_ERR_AUTH_REJECTED : SOCKS5_ERR_MALFORMED);
         /* CONNECT reply, both success and failure shapes. */
         expect_fail(NULL, NULL, (const uint8_t[]){ 5, 0, v, 0, 0, 1, 1, 2, 3, 4, 0, 80 }, 12,
                     SOCKS5_ERR_MALFORMED);
@@ -677,6 +715,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greeting),
+        cmocka_unit_test(test_tor_elides_method_reply),
         cmocka_unit_test(test_resolve_commands),
         cmocka_unit_test(test_auth_then_connect_v4),
         cmocka_unit_test(test_method_none_connects_directly),
