@@ -132,7 +132,8 @@ static void on_tun_readable(evutil_socket_t fd, short what, void *arg)
         }
         int e = errno;
         netstack_rx_free(rx);
-        if (n < 0 && (e == EAGAIN || e == EINTR))
+        /* Out of kernel memory is passing too; the packet waits in the queue. */
+        if (n < 0 && (e == EAGAIN || e == EINTR || e == ENOMEM || e == ENOBUFS))
             return;
         /* EOF, EBADFD or EIO: the device is gone (its namespace ended). */
         event_del(l->tun_ev);

@@ -189,7 +189,7 @@ static void pull_from_tor(struct relay_stream *s)
             waiting = 0;
             break;
         }
-        ssize_t n = read(fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
+        ssize_t n = recv(fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk), 0);
         if (n > 0) {
             /* lwIP had room for all of it; less means it is out of memory. */
             for (ssize_t done = 0; done < n;) {
