@@ -81,7 +81,7 @@ UNIT_DIR := build/unit
 UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
               $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp $(UNIT_DIR)/test_packet_syn \
-              $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton
+              $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton $(UNIT_DIR)/test_offload
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
@@ -106,6 +106,10 @@ $(UNIT_DIR)/test_packet_syn: tests/unit/test_packet_syn.c tests/unit/packet_util
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_packet_icmp: tests/unit/test_packet_icmp.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_offload: tests/unit/test_offload.c tests/unit/packet_util.h netstack/netstack_offload.c \
+                          netstack/netstack_offload.h netstack/packet.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_dns_wire: tests/unit/test_dns_wire.c dns/wire.c $(TEST_DEPS_STAMP)

@@ -358,6 +358,15 @@ void netstack_rx_input(void *rx, size_t n)
         pbuf_free(p);
         return;
     }
+    /* With offloads only TCP comes in larger than the MTU (the kernel
+     * segments nothing else for us); anything else that big was made by
+     * hand, and lwIP would answer a ping of it with a reply the link
+     * cannot carry. */
+    if (len > ns.mtu && pi.proto != PACKET_TCP) {
+        ns.stats.rx_oversize++;
+        pbuf_free(p);
+        return;
+    }
     if (packet_is_tcp_open(&pi)) {
         /* lwIP would drop it (or answer from a wrong address): so must the
          * gateway, before it asks Tor. Only raw sockets send these. */

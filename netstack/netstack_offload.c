@@ -31,6 +31,16 @@ static void wr16be(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)v;
 }
 
+/* Field by field: the structs' padding is not theirs to compare. */
+static int same_info(const struct packet_info *a, const struct packet_info *b)
+{
+    return a->family == b->family && a->proto == b->proto && memcmp(a->src, b->src, 16) == 0 &&
+           memcmp(a->dst, b->dst, 16) == 0 && a->sport == b->sport && a->dport == b->dport &&
+           a->tcp_flags == b->tcp_flags && a->tcp_seq == b->tcp_seq && a->has_ports == b->has_ports &&
+           a->l4_off == b->l4_off && a->fragment6 == b->fragment6 && a->icmp_type == b->icmp_type &&
+           a->has_icmp == b->has_icmp;
+}
+
 int netstack_offload_rx(const uint8_t *hdr, uint8_t *pkt, size_t len, const struct packet_info *pi,
                         int *tcp_unchecked)
 {
@@ -60,6 +70,14 @@ int netstack_offload_rx(const uint8_t *hdr, uint8_t *pkt, size_t len, const stru
      * IPv4 the only way to say "checksummed" with it. */
     uint16_t sum = packet_csum_fold(packet_csum_add(0, pkt + start, len - start));
     wr16be(pkt + field, sum == 0 ? 0xffff : sum);
+    /* The app's kernel only ever points at a checksum field, which *pi says
+     * nothing of. A header pointing elsewhere may have rewritten what the
+     * caller parsed into *pi (an IPv4 header's length or IHL, which the
+     * SYN checks then trust, ports, flags): the packet is no longer the one
+     * *pi describes, and is dropped. */
+    struct packet_info again;
+    if (packet_parse(pkt, len, &again) != PACKET_OK || !same_info(&again, pi))
+        return -1;
     return 0;
 }
 
@@ -72,6 +90,11 @@ int netstack_offload_tx(uint8_t *hdr, uint8_t *pkt, size_t avail, size_t tot, un
     size_t ihl;
     uint32_t sum;
     int v4;
+    /* Whether it is TCP at all is in the IP header's fixed part: if even
+     * that is not contiguous, the caller flattens the packet and asks again. */
+    size_t fixed = avail > 0 && pkt[0] >> 4 == 6 ? 40 : 20;
+    if (avail < fixed)
+        return tot >= fixed ? -1 : 0;   /* a runt is no segment lwIP makes */
     if (avail >= 20 && pkt[0] >> 4 == 4 && pkt[9] == PACKET_TCP) {
         v4 = 1;
         ihl = (size_t)(pkt[0] & 0x0f) * 4;

@@ -3,13 +3,20 @@
  * of packets from the app's kernel and of the gateway's answers.
  *
  * Input: one byte of setup (bits 0-1 the MTU: 1280, 1500, 9000, 65535; bit
- * 2 --ping local), then records "ctl:u8 len:u16be body[len]":
- *   ctl bit 7 clear: a packet, body = policy byte + IP packet, passed to
- *     netstack_rx_alloc/netstack_rx_input like a read() from the TUN.
+ * 2 --ping local; bit 3 offloads: a virtio_net_hdr before every packet both
+ * ways), then records "ctl:u8 len:u16be body[len]":
+ *   ctl bit 7 clear: a packet, body = policy byte + IP packet (with
+ *     offloads: policy byte + 10-byte virtio_net_hdr + IP packet), passed
+ *     to netstack_rx_alloc/netstack_rx_input like a readv() from the TUN.
  *     ctl bit 0: fix the IP and transport checksums (else sent as is);
  *     bit 1: the TCP ack field counts from lwIP's ISN for the flow (so a
  *     seed can complete a handshake whatever ISN lwIP picked); bits 2-3:
- *     then advance the clock 0, 1, 8 or 240 timer ticks (250 ms each).
+ *     then advance the clock 0, 1, 8 or 240 timer ticks (250 ms each);
+ *     bit 4 (offloads): replace the header from the input by the one the
+ *     app's kernel would write, NEEDS_CSUM with the pseudo-header's sum in
+ *     the checksum field (and GSO fields for a TCP super-segment); bit 5:
+ *     pad the packet with zeros to the whole read buffer (the MTU, or
+ *     64 KiB with offloads).
  *     The policy byte decides what the gateway does with a stream this
  *     packet opens (see POL_*).
  *   ctl bit 7 set: a gateway action (ctl & 0x7f, see act()) on the
@@ -20,11 +27,16 @@
  * the netstack should have forgotten is a use after free under ASan.
  *
  * Checked (__builtin_trap on failure): a stream is opened (Tor asked) only
- * for a SYN whose checksums verify; every packet towards the app parses,
+ * for a SYN whose checksums verify (with offloads, once a NEEDS_CSUM header
+ * is completed as the netstack must); every packet towards the app parses,
  * fits the MTU, has valid checksums and goes to an address the app sent
- * from; bytes the gateway sent arrive in lwIP's segments unchanged and at
- * the right offset; no data after a FIN; held segments stay intact until
- * released; and after each input every byte allocated is freed again. */
+ * from; with offloads, its header comes first, says NEEDS_CSUM (TCP only,
+ * at the TCP checksum) or nothing, the checksum verifies once completed as
+ * the app's kernel would, and only a TCP segment with GSO fields for the
+ * MTU may be larger than the MTU (up to 64 KiB); bytes the gateway sent
+ * arrive in lwIP's segments unchanged and at the right offset; no data
+ * after a FIN; held segments stay intact until released; and after each
+ * input every byte allocated is freed again. */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_net.h>
 #include <sanitizer/allocator_interface.h>
 
 #include "fuzz_wire.h"
@@ -48,6 +61,11 @@
 #define MAX_HOLDS     16
 #define MAX_SOURCES   64
 #define MAX_ISNS      16
+#define VNET_LEN      10    /* struct virtio_net_hdr, read byte by byte here */
+
+/* Packet ctl bits beyond FIX (0x01), REL (0x02) and the ticks (0x0c). */
+#define CTL_VNET_KERNEL 0x10
+#define CTL_PAD         0x20
 
 /* Policy byte of the packet that opens a stream. */
 #define POL_OPEN_MASK   0x03  /* 0 hold the SYN, 1 accept at once, 2 refuse, 3 accept and send */
@@ -80,9 +98,12 @@ struct hstream {
 
 static struct {
     unsigned mtu;
+    int offload;
     uint32_t now_ms, rnd;
     uint8_t next_pol;
     int in_sums_ok;                 /* the packet being input has valid checksums */
+    int in_syn;                     /* ... opens a TCP connection (SYN, no ACK or RST) */
+    struct ns_flow in_flow;         /* ... and its flow, if TCP */
     struct hstream *streams;
     int nstreams;
     uint8_t next_id;
@@ -199,6 +220,100 @@ static int is_source(const struct packet_info *pi)
     return h.sources_overflow;
 }
 
+/* ---- virtio_net_hdr (offloads) ----------------------------------------- */
+
+static uint16_t le16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static void put_le16(uint8_t *b, uint16_t v)
+{
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+}
+
+/* What a NEEDS_CSUM header asks of whoever completes it (the app's kernel
+ * for packets towards the app, the netstack for the others): the sum from
+ * csum_start to the end of the packet, complemented, written at csum_start
+ * + csum_offset, 0 as 0xffff. Returns 1 if done, 0 if the header asks for
+ * nothing, -1 if it points outside the packet. */
+static int vnet_complete(const uint8_t *vh, uint8_t *p, size_t len)
+{
+    if (!(vh[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return 0;
+    size_t start = le16(vh + 6), at = start + le16(vh + 8);
+    if (start >= len || at + 2 > len)
+        return -1;
+    uint16_t c = (uint16_t)~wire_sum_fold(wire_sum_add(0, p + start, len - start));
+    wire_put16(p + at, c == 0 ? 0xffff : c);
+    return 1;
+}
+
+/* The header the app's kernel writes for p[0..n): a checksum left undone
+ * (only the pseudo-header's sum in its field) and, for a TCP segment
+ * larger than the MTU, how it would be cut. */
+static void vnet_kernel_hdr(uint8_t *vh, uint8_t *p, size_t n)
+{
+    struct wire_l4 t;
+    memset(vh, 0, VNET_LEN);
+    if (!wire_l4_find(p, n, &t))
+        return;
+    size_t at = wire_csum_field(t.proto, t.len);
+    if (at == 0)
+        return;
+    vh[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    put_le16(vh + 6, (uint16_t)t.off);
+    put_le16(vh + 8, (uint16_t)at);
+    wire_put16(p + t.off + at, wire_sum_fold(t.pseudo));
+    if (t.proto != PACKET_TCP)
+        return;
+    size_t thl = (size_t)(p[t.off + 12] >> 4) * 4;
+    if (thl < 20 || thl > t.len || t.off + thl >= h.mtu || t.len - thl <= h.mtu - t.off - thl)
+        return;
+    vh[1] = t.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+    put_le16(vh + 2, (uint16_t)(t.off + thl));
+    put_le16(vh + 4, (uint16_t)(h.mtu - t.off - thl));
+}
+
+/* A header the netstack wrote in front of p[0..len) (towards the app):
+ * checked, and the checksum it leaves to the app's kernel completed. */
+static void vnet_check_tx(const uint8_t *vh, uint8_t *p, size_t len)
+{
+    uint8_t flags = vh[0], gso = vh[1];
+    uint16_t hdr_len = le16(vh + 2), gso_size = le16(vh + 4);
+    TRACE("out: vnet flags 0x%02x gso %u hdr_len %u gso_size %u csum %u+%u\n", flags, gso, hdr_len,
+          gso_size, le16(vh + 6), le16(vh + 8));
+    CHECK(flags == 0 || flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    CHECK(len <= 0xffff);
+    struct wire_l4 t;
+    int is_tcp = wire_l4_find(p, len, &t) && t.proto == PACKET_TCP && t.len >= 20;
+    if (flags == 0) {
+        /* Every checksum is in the packet already. */
+        for (int i = 1; i < VNET_LEN; i++)
+            CHECK(vh[i] == 0);
+    } else {
+        /* Only TCP is left to the kernel, at its checksum field. */
+        CHECK(is_tcp);
+        CHECK(le16(vh + 6) == t.off && le16(vh + 8) == 16);
+        CHECK(vnet_complete(vh, p, len) == 1);
+    }
+    if (gso == VIRTIO_NET_HDR_GSO_NONE) {
+        CHECK(hdr_len == 0 && gso_size == 0);
+        CHECK(len <= h.mtu);
+        return;
+    }
+    /* A super-segment: TCP whose data does not fit one segment of a link
+     * of this MTU, cut into segments of MTU bytes. */
+    CHECK(flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && is_tcp);
+    CHECK(gso == (t.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6));
+    size_t thl = (size_t)(p[t.off + 12] >> 4) * 4;
+    CHECK(thl >= 20 && thl <= t.len);
+    CHECK(len > h.mtu);
+    CHECK(hdr_len == t.off + thl);
+    CHECK(gso_size == h.mtu - t.off - thl);
+}
+
 /* ---- streams ------------------------------------------------------------- */
 
 /* What the gateway sends on a stream: byte k of stream id. */
@@ -300,8 +415,9 @@ static void *h_tcp_open(void *ctx, struct ns_pending *pend, const struct ns_flow
 {
     (void)ctx;
     CHECK(flow->family == 4 || flow->family == 6);
-    /* Tor is only asked for a SYN that lwIP would take. */
-    CHECK(h.in_sums_ok);
+    /* Tor is only asked for a SYN that lwIP would take, for its flow. */
+    CHECK(h.in_sums_ok && h.in_syn);
+    CHECK(wire_flow_eq(flow, &h.in_flow));
     static const uint8_t zero[16];
     for (int i = 0; i < 2; i++) {
         const uint8_t *a = i ? flow->dst : flow->src;
@@ -411,15 +527,26 @@ static void h_tcp_gone(void *stream, int clean)
 static void h_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
 {
     static uint8_t pkt[0x10000 + 64];
+    uint8_t vh[VNET_LEN];
     size_t len = 0;
+    int first = 0;
     (void)ctx;
-    CHECK(iovcnt >= 1);
-    for (int i = 0; i < iovcnt; i++) {
+    if (h.offload) {
+        /* The header in an element of its own, then the packet. */
+        CHECK(iovcnt >= 2 && iov[0].iov_len == VNET_LEN);
+        memcpy(vh, iov[0].iov_base, VNET_LEN);
+        first = 1;
+    }
+    CHECK(iovcnt > first);
+    for (int i = first; i < iovcnt; i++) {
         CHECK(len + iov[i].iov_len <= sizeof(pkt));
         memcpy(pkt + len, iov[i].iov_base, iov[i].iov_len);
         len += iov[i].iov_len;
     }
-    CHECK(len <= h.mtu);
+    if (h.offload)
+        vnet_check_tx(vh, pkt, len);   /* size bounds too: GSO may exceed the MTU */
+    else
+        CHECK(len <= h.mtu);
 
     struct packet_info pi;
     CHECK(packet_parse(pkt, len, &pi) == PACKET_OK);
@@ -495,31 +622,76 @@ static struct hstream *stream_at(uint8_t k)
 
 static void packet(uint8_t ctl, const uint8_t *body, size_t len)
 {
-    static uint8_t pkt[0x10000];
+    /* What readv() on the TUN returns: the header (offloads), the packet. */
+    static uint8_t wire[VNET_LEN + 0x10000], done[0x10000];
     if (len == 0)
         return;
     h.next_pol = body[0];
-    size_t n = len - 1;
-    if (n > h.mtu)
-        n = h.mtu;                      /* what read() on the TUN would give */
-    memcpy(pkt, body + 1, n);
+    body++;
+    len--;
+    size_t hl = 0;
+    if (h.offload) {
+        hl = len < VNET_LEN ? len : VNET_LEN;
+        memcpy(wire, body, hl);
+        body += hl;
+        len -= hl;
+    }
+    uint8_t *pkt = wire + hl;
+    size_t cap = h.offload ? 0xffff : h.mtu;   /* what the netstack's buffer takes */
+    size_t n = len < cap ? len : cap;
+    memcpy(pkt, body, n);
     if (ctl & 0x02)
         relative_ack(pkt, n);
     if (ctl & 0x01)
         wire_fix_checksums(pkt, n);
+    if (hl == VNET_LEN && (ctl & CTL_VNET_KERNEL))
+        vnet_kernel_hdr(wire, pkt, n);
+    if (n > 0 && (ctl & CTL_PAD)) {
+        memset(pkt + n, 0, cap - n);
+        n = cap;
+    }
     note_source(pkt, n);
-    h.in_sums_ok = wire_sums_ok(pkt, n);
+    /* The bytes lwIP gets: with offloads, a checksum the header leaves
+     * undone is completed (a TCP segment that opens nothing may be taken
+     * unchecked instead; no SYN is). */
+    const uint8_t *in = pkt;
+    if (hl == VNET_LEN) {
+        memcpy(done, pkt, n);
+        int r = vnet_complete(wire, done, n);
+        note_source(done, n);
+        in = done;
+        TRACE("in: vnet flags 0x%02x gso %u hdr_len %u gso_size %u csum %u+%u (%s)\n", wire[0], wire[1],
+              le16(wire + 2), le16(wire + 4), le16(wire + 6), le16(wire + 8),
+              r < 0 ? "outside" : r > 0 ? "completed" : "none");
+    }
+    h.in_sums_ok = wire_sums_ok(in, n);
+    struct wire_l4 t;
+    h.in_syn = wire_tcp_flow(in, n, 0, &h.in_flow, &t) &&
+               (in[t.off + 13] & (PACKET_TCP_SYN | PACKET_TCP_ACK | PACKET_TCP_RST)) == PACKET_TCP_SYN;
     TRACE("in: %zu bytes, ctl 0x%02x, policy 0x%02x\n", n, ctl, h.next_pol);
 
-    void *data;
-    void *rx = netstack_rx_alloc(h.mtu, &data);
-    CHECK(rx != NULL && data != NULL);
-    if (n == 0) {
-        netstack_rx_free(rx);           /* a read that found nothing */
+    struct iovec iov[2];
+    int iovcnt = -1;
+    void *rx = netstack_rx_alloc(iov, &iovcnt);
+    CHECK(rx != NULL);
+    if (h.offload) {
+        CHECK(iovcnt == 2 && iov[0].iov_len == VNET_LEN && iov[1].iov_len == 0xffff);
     } else {
-        memcpy(data, pkt, n);
-        netstack_rx_input(rx, n);
+        CHECK(iovcnt == 1 && iov[0].iov_len == h.mtu);
     }
+    /* readv: fill the elements in turn. */
+    size_t total = hl + n, got = 0;
+    for (int i = 0; i < iovcnt && got < total; i++) {
+        CHECK(iov[i].iov_base != NULL);
+        size_t k = total - got < iov[i].iov_len ? total - got : iov[i].iov_len;
+        memcpy(iov[i].iov_base, wire + got, k);
+        got += k;
+    }
+    CHECK(got == total);
+    if (total == 0)
+        netstack_rx_free(rx);           /* a read that found nothing */
+    else
+        netstack_rx_input(rx, total);
     static const unsigned ticks[4] = { 0, 1, 8, 240 };
     advance(ticks[(ctl >> 2) & 3]);
 }
@@ -642,7 +814,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     live_allocs = 0;
     counting = 1;
 
-    CHECK(netstack_init(&callbacks, NULL, h.mtu, (data[0] >> 2) & 1) == 0);
+    h.offload = (data[0] >> 3) & 1;
+    const struct netstack_config cfg = {
+        .mtu = h.mtu,
+        .ping_local = (data[0] >> 2) & 1,
+        .offload = h.offload,
+    };
+    CHECK(netstack_init(&callbacks, NULL, &cfg) == 0);
     CHECK(netstack_udp_listen(4, stub4, 53, h_udp_recv, NULL) == 0);
     CHECK(netstack_udp_listen(6, stub6, 53, h_udp_recv, NULL) == 0);
 

@@ -4,8 +4,10 @@ sessions in the harness's input format (see fuzz_netstack.c) that reach the
 netstack's paths one by one: held SYNs accepted, refused and dropped, whole
 TCP sessions over IPv4 and IPv6 with data both ways, FIN, RST, retransmission
 timeouts and a reused 4-tuple, DNS over UDP and TCP to the stub, UDP and pings
-elsewhere, fragments, and bad checksums. Usage: tests/fuzz/make_netstack_corpus.py
-(rewrites the directory)."""
+elsewhere, fragments, and bad checksums; with offloads (virtio_net_hdr), SYNs,
+super-segments and DNS with their checksums left undone (NEEDS_CSUM, GSO),
+and headers that point outside the packet. Usage:
+tests/fuzz/make_netstack_corpus.py (rewrites the directory)."""
 
 import ipaddress
 import os
@@ -20,7 +22,9 @@ OUT = os.path.join(HERE, "corpus", "netstack")
 # Harness format: setup byte, then records ctl:u8 len:u16 body.
 MTU_1280, MTU_1500, MTU_9000, MTU_65535 = 0, 1, 2, 3
 PING_LOCAL = 4
+OFFLOAD = 8                              # a virtio_net_hdr before every packet
 FIX, REL = 0x01, 0x02                    # packet ctl bits
+KERNEL, PAD = 0x10, 0x20                 # offloads: the kernel's header; pad to the buffer
 TICKS_1, TICKS_8, TICKS_240 = 1 << 2, 2 << 2, 3 << 2
 HOLD, ACCEPT, REFUSE, ACCEPT_SEND = 0, 1, 2, 3     # policy: how the SYN is answered
 KEEP, ECHO = 0x04, 0x08
@@ -77,16 +81,76 @@ def udp_pkt(src, dst, sport, dport, data):
     return ip6(src, dst, 17, seg) if ":" in src else ip4(src, dst, 17, seg)
 
 
-def echo_pkt(src, dst):
+def echo_pkt(src, dst, pad=0):
     if ":" in src:
-        seg = struct.pack("!BBHHH", 128, 0, 0, 7, 1) + b"ping"
+        seg = struct.pack("!BBHHH", 128, 0, 0, 7, 1) + b"ping" + bytes(pad)
         return ip6(src, dst, 58, l4_with_sum(addr(src), addr(dst), 58, seg, 2))
-    seg = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + b"ping"
+    seg = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + b"ping" + bytes(pad)
     return ip4(src, dst, 1, l4_with_sum(addr(src), addr(dst), 1, seg, 2))
 
 
 def pkt(p, pol=0, ctl=FIX | REL):
     return struct.pack("!BH", ctl, len(p) + 1) + bytes([pol]) + p
+
+
+# virtio_net_hdr (little-endian): flags, gso_type, hdr_len, gso_size,
+# csum_start, csum_offset.
+NEEDS_CSUM, DATA_VALID = 1, 2
+GSO_NONE, GSO_TCPV4, GSO_TCPV6 = 0, 1, 4
+
+
+def vnet(flags=0, gso=GSO_NONE, hdr_len=0, gso_size=0, start=0, offset=0):
+    return struct.pack("<BBHHHH", flags, gso, hdr_len, gso_size, start, offset)
+
+
+def kernel_vnet(p, mtu=1500):
+    """p as the app's kernel hands it over with offloads: its TCP or UDP
+    checksum left undone (only the pseudo-header's sum in the field), and the
+    header saying so, with GSO fields for a TCP segment larger than the MTU.
+    Returns (header, packet)."""
+    v6 = p[0] >> 4 == 6
+    off = 40 if v6 else (p[0] & 15) * 4
+    proto = p[6] if v6 else p[9]
+    at = {6: 16, 17: 6}[proto]
+    l4len = len(p) - off
+    src, dst = (p[8:24], p[24:40]) if v6 else (p[12:16], p[16:20])
+    pseudo = src + dst + (struct.pack("!IxxxB", l4len, proto) if v6 else struct.pack("!BBH", 0, proto, l4len))
+    field = (~csum(pseudo)) & 0xFFFF
+    p = p[:off + at] + struct.pack("!H", field) + p[off + at + 2:]
+    gso = hdr_len = gso_size = 0
+    if proto == 6:
+        thl = (p[off + 12] >> 4) * 4
+        if len(p) > mtu:
+            gso, hdr_len, gso_size = GSO_TCPV6 if v6 else GSO_TCPV4, off + thl, mtu - off - thl
+    return vnet(NEEDS_CSUM, gso, hdr_len, gso_size, off, at), p
+
+
+def csum_into_ip_header(at, value):
+    """An IPv4 SYN whose checksum, completed from byte 0 into bytes at..at+1
+    of its IP header, writes value there, with the IP header's own checksum
+    right afterwards (the urgent pointer and the header checksum tuned)."""
+    def fold(b):
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        while s >> 16:
+            s = (s & 0xFFFF) + (s >> 16)
+        return s
+    p = bytearray(tcp_pkt(APP4, FAR4, 40000, 80, 1000, 0, SYN))
+    h = bytearray(p[:20])
+    h[at:at + 2] = struct.pack("!H", value)
+    h[10:12] = b"\0\0"
+    p[10:12] = struct.pack("!H", (~fold(bytes(h))) & 0xFFFF)
+    p[38:40] = b"\0\0"
+    p[38:40] = struct.pack("!H", ((~value & 0xFFFF) - fold(bytes(p))) % 0xFFFF)
+    assert (~fold(bytes(p))) & 0xFFFF == value
+    return bytes(p)
+
+
+def opkt(p, pol=0, ctl=REL, vh=None, mtu=1500):
+    """A packet record for a session with offloads: the kernel's header
+    (kernel_vnet) unless vh is given."""
+    if vh is None:
+        vh, p = kernel_vnet(p, mtu)
+    return struct.pack("!BH", ctl, len(p) + 11) + bytes([pol]) + vh + p
 
 
 def act(a, idx=0, arg=b""):
@@ -108,7 +172,7 @@ def dns_query(name, qid=0x1235):
 
 
 def session(app, far, sport=40000, dport=80, pol=ACCEPT, up=b"GET / HTTP/1.0\r\n\r\n",
-            down=500, end="fin"):
+            down=500, end="fin", pkt=pkt):
     """A whole TCP session: handshake, data up, data down, ACKs, then the
     app's FIN (and the gateway's EOF) or a RST. Sequence numbers of the app
     are absolute; its acks count from lwIP's ISN (REL)."""
@@ -229,6 +293,55 @@ def seeds():
                        act(A_TIME, 0, u16(300))]
     s["fragment4-alone"] = [MTU_1500, pkt(ip4(APP4, STUB4, 17, seg[:16], ident=3, frag=0x2000), ctl=0),
                             act(A_TIME, 0, u16(100))]
+
+    # Offloads: every packet behind a virtio_net_hdr, both ways.
+    for fam, app, far, stub in (("4", APP4, FAR4, STUB4), ("6", APP6, FAR6, STUB6)):
+        syn = tcp_pkt(app, far, 40000, 80, 1000, 0, SYN, opts=MSS_WS)
+        # The SYN's checksum left to the gateway (completed, then checked).
+        s["offload-syn-csum" + fam] = [MTU_1500 | OFFLOAD, opkt(syn, HOLD, ctl=0), act(A_ACCEPT)]
+        # A whole session in the kernel's headers: the app's request a
+        # super-segment (TSO, taken unchecked), lwIP's answer super-segments.
+        s["offload-session" + fam] = [MTU_1500 | OFFLOAD] + session(
+            app, far, pol=ACCEPT | ECHO, up=bytes(range(256)) * 40, down=30000, pkt=opkt)
+        # The same built by the harness (ctl KERNEL) over a small MTU.
+        s["offload-session-kernel" + fam] = [MTU_1280 | OFFLOAD] + session(
+            app, far, pol=HOLD, down=20000,
+            pkt=lambda p, pol=0, ctl=FIX | REL: pkt(vnet() + p, pol, ctl | KERNEL))
+        q = udp_pkt(app, stub, 5353, 53, dns_query("example.com"))
+        s["offload-dns-udp" + fam] = [MTU_1500 | OFFLOAD, opkt(q, 1, ctl=0), act(A_UDP_REPLY, 0, b"late answer")]
+        # Checksums all there: no flags, or DATA_VALID.
+        s["offload-ping-local" + fam] = [MTU_1500 | OFFLOAD | PING_LOCAL, opkt(echo_pkt(app, far), ctl=0, vh=vnet())]
+        s["offload-udp-elsewhere" + fam] = [MTU_9000 | OFFLOAD, opkt(udp_pkt(app, far, 40000, 443, b"quic!"), ctl=0,
+                                                                    vh=vnet(DATA_VALID))]
+        # Headers pointing outside the packet (malformed), and the checksum
+        # field of a data segment elsewhere (completed, then checked).
+        off = 20 if fam == "4" else 40
+        s["offload-csum-outside" + fam] = [MTU_1500 | OFFLOAD,
+                                           opkt(syn, ACCEPT, ctl=0, vh=vnet(NEEDS_CSUM, start=len(syn))),
+                                           opkt(syn, ACCEPT, ctl=0, vh=vnet(NEEDS_CSUM, start=off,
+                                                                            offset=len(syn) - off - 1))]
+        s["offload-csum-elsewhere" + fam] = [MTU_1500 | OFFLOAD] + session(app, far, pkt=opkt)[:2] + [
+            opkt(tcp_pkt(app, far, 40000, 80, 1001, 1, PSH | ACK, b"0123456789"),
+                 ctl=FIX | REL, vh=vnet(NEEDS_CSUM, start=off, offset=18))]
+    # Regression (netstack_offload.c): a NEEDS_CSUM header pointing into the
+    # IPv4 header made the gateway write the "checksum" over the IHL or the
+    # total length after packet_parse() had checked them; the SYN check then
+    # summed 60 bytes of a 40-byte packet, or (total length 16) ~2^64 bytes.
+    s["regress-offload-csum-over-ihl4"] = [MTU_1500 | OFFLOAD, opkt(csum_into_ip_header(0, 0x4f00), ACCEPT, ctl=0,
+                                                                     vh=vnet(NEEDS_CSUM, start=0, offset=0))]
+    s["regress-offload-csum-over-length4"] = [MTU_1500 | OFFLOAD, opkt(csum_into_ip_header(2, 16), ACCEPT, ctl=0,
+                                                                        vh=vnet(NEEDS_CSUM, start=0, offset=2))]
+    # Regression (netstack.c): with offloads a read may be 64 KiB; a ping
+    # that large was answered by lwIP with a reply larger than the MTU.
+    for fam, app, far in (("4", APP4, FAR4), ("6", APP6, FAR6)):
+        s["regress-offload-oversize-echo" + fam] = [MTU_1280 | OFFLOAD | PING_LOCAL,
+                                                    opkt(echo_pkt(app, far, 3000), ctl=FIX, vh=vnet())]
+    # Short reads: part of a header, a header alone; a read of the whole
+    # 64 KiB buffer (the packet padded).
+    s["offload-short-reads"] = [MTU_1500 | OFFLOAD, pkt(vnet()[:5], ctl=0), pkt(vnet(), ctl=0)]
+    s["offload-padded-to-64k"] = [MTU_1500 | OFFLOAD,
+                                  pkt(vnet() + udp_pkt(APP6, STUB6, 5353, 53, dns_query("a.example")),
+                                      ctl=FIX | KERNEL | PAD)]
     return s
 
 
