@@ -264,6 +264,10 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, const struct sand
     if (ec == NULL)
         goto oom;
     event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+    /* A stream's events change several times per loop turn (connect, read,
+     * write, close): applied once per turn, not as one epoll_ctl each. Safe
+     * here: no descriptor is ever dup()ed. */
+    event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
     l->base = event_base_new_with_config(ec);
     event_config_free(ec);
     if (l->base == NULL) {

@@ -189,7 +189,8 @@ static void pull_from_tor(struct relay_stream *s)
             waiting = 0;
             break;
         }
-        ssize_t n = recv(fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk), 0);
+        size_t want = room < sizeof(chunk) ? room : sizeof(chunk);
+        ssize_t n = recv(fd, chunk, want, 0);
         if (n > 0) {
             /* lwIP had room for all of it; less means it is out of memory. */
             for (ssize_t done = 0; done < n;) {
@@ -203,6 +204,8 @@ static void pull_from_tor(struct relay_stream *s)
             }
             s->relay->stats.bytes_down += (uint64_t)n;
             wrote = 1;
+            if ((size_t)n < want)
+                break;                   /* drained: another read would find nothing */
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -488,9 +491,26 @@ static void relay_tcp_recv(void *stream, const void *data, size_t len, void *hol
         netstack_release(hold);
         return;
     }
-    /* Small segments are copied (the evbuffer packs them together) and their
-     * buffers released at once; large ones are handed over without a copy. */
+    /* Nothing waits before these bytes: try the socket at once, which saves
+     * a trip through the event loop (and two epoll_ctl calls) per segment.
+     * An error is left to the bufferevent, whose next write meets it. */
     struct evbuffer *out = bufferevent_get_output(s->bev);
+    if (evbuffer_get_length(out) == 0) {
+        ssize_t n = send(bufferevent_getfd(s->bev), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            s->relay->stats.bytes_up += (uint64_t)n;
+            netstack_conn_recved(s->conn, (size_t)n);
+            if ((size_t)n == len) {
+                netstack_release(hold);
+                return;
+            }
+            data = (const uint8_t *)data + n;
+            len -= (size_t)n;
+        }
+    }
+    /* The rest waits in the output buffer: small segments copied (the
+     * evbuffer packs them together) and their buffers released at once,
+     * large ones handed over without a copy. */
     int rc;
     if (len < SMALL_SEGMENT) {
         rc = evbuffer_add(out, data, len);
