@@ -64,7 +64,8 @@ int probe_socks(const struct tg_config *cfg, int timeout_ms)
         unreachable(cfg, strerror(soerr != 0 ? soerr : errno));
         goto out;
     }
-    static const unsigned char greeting[] = { 5, 2, 0x00, 0x02 };
+    /* Username/password only, as every stream will offer (socks5.c). */
+    static const unsigned char greeting[] = { 5, 1, 0x02 };
     if (send(fd, greeting, sizeof(greeting), MSG_NOSIGNAL) != (ssize_t)sizeof(greeting)) {
         unreachable(cfg, strerror(errno));
         goto out;
@@ -96,15 +97,17 @@ int probe_socks(const struct tg_config *cfg, int timeout_ms)
                   "(not an HTTP proxy or ControlPort)", cfg->socks_name);
         goto out;
     }
-    if (reply[1] != 0x00 && reply[1] != 0x02) {
-        log_error("the SOCKS5 server at %s accepts neither no authentication nor "
-                  "username/password: use Tor's SocksPort", cfg->socks_name);
+    if (reply[1] == 0xff) {
+        log_error("the SOCKS5 server at %s does not accept username/password authentication "
+                  "(RFC 1929), which torgate needs so that each sandbox gets circuits of its "
+                  "own: point --socks at Tor's SocksPort", cfg->socks_name);
         goto out;
     }
-    if (reply[1] == 0x00)
-        log_warn("the SOCKS server at %s ignores credentials: this sandbox will not get "
-                 "circuits of its own (Tor's IsolateSOCKSAuth needs username/password)",
-                 cfg->socks_name);
+    if (reply[1] != 0x02) {
+        log_error("the SOCKS5 server at %s chose an authentication method it was not offered "
+                  "(0x%02x): point --socks at Tor's SocksPort", cfg->socks_name, reply[1]);
+        goto out;
+    }
     rc = 0;
 out:
     close(fd);

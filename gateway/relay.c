@@ -309,8 +309,11 @@ static void handshake_failed(struct relay_stream *s)
     case SOCKS5_ERR_NO_METHOD:
     case SOCKS5_ERR_AUTH_REJECTED:
         st->socks_auth++;
-        log_warn("stream %s: the SOCKS server at %s refused us: %s", s->name,
-                 s->relay->cfg->socks_name, socks5_err_str(s->socks.err));
+        log_warn("stream %s: the SOCKS server at %s refused us: %s%s", s->name,
+                 s->relay->cfg->socks_name, socks5_err_str(s->socks.err),
+                 s->socks.err == SOCKS5_ERR_NO_METHOD
+                     ? "; torgate needs username/password authentication (RFC 1929), which "
+                       "every Tor SocksPort offers: is --socks Tor's?" : "");
         break;
     default:
         st->socks_malformed++;

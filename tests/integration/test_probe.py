@@ -1,0 +1,77 @@
+"""Before anything runs, torgate asks the --socks address for a SOCKS5
+greeting with username/password (RFC 1929) only, as every stream will. A
+server that is not Tor's SocksPort must stop it there: exit 125, one line
+naming the address and the fix, and the command never runs.
+
+The servers here are scripted: each answers any greeting with fixed bytes
+(or closes), on an ephemeral loopback port.
+"""
+
+import os
+import re
+import socket
+import threading
+
+import pytest
+
+from tgutil import describe
+
+
+class Scripted:
+    """A listener on 127.0.0.1 that reads a greeting and answers `reply`
+    (None: closes without a word). Records what it was sent."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.got = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.addr = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                c.settimeout(5)
+                try:
+                    self.got.append(c.recv(64))
+                    if self.reply is not None:
+                        c.sendall(self.reply)
+                        c.recv(64)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
+
+
+CASES = [
+    # (server's answer, what the one line must say)
+    (b"\x05\xff", r"does not accept username/password authentication \(RFC 1929\)"),
+    (b"\x05\x00", r"chose an authentication method it was not offered \(0x00\)"),
+    (b"HTTP/1.0 400 Bad Request\r\n\r\n", r"not as a SOCKS5 server"),
+    (None, r"closed the connection without a SOCKS5 answer"),
+]
+
+
+@pytest.mark.parametrize("reply,says", CASES, ids=["no-rfc1929", "unoffered-method", "http", "closes"])
+def test_not_tors_socksport_stops_before_the_command(run_torgate, user_tmp, reply, says):
+    srv = Scripted(reply)
+    marker = os.path.join(user_tmp, "cmd-ran")
+    try:
+        cp = run_torgate(["--", "touch", marker], socks=srv.addr, timeout=30)
+    finally:
+        srv.close()
+    assert cp.returncode == 125, describe(cp)
+    lines = cp.stderr.strip().splitlines()
+    assert len(lines) == 1, "expected one line:\n" + cp.stderr
+    assert srv.addr in lines[0] and re.search(says, lines[0]), lines[0]
+    assert "--socks" in lines[0], "no fix named: " + lines[0]
+    assert not os.path.exists(marker), "the command ran"
+    # The greeting offered username/password and nothing else.
+    assert srv.got and srv.got[0] == b"\x05\x01\x02", srv.got
