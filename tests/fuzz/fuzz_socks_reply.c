@@ -76,7 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             st = socks5_client_feed(&c, buf, have, &consumed, out, &out_len);
             CHECK(consumed <= have);
             if (st == SOCKS5_STEP_SEND) {
-                CHECK(consumed > 0 && out_len > 0 && out_len <= SOCKS5_MAX_REQUEST);
+                /* With credentials everything went with the greeting. */
+                CHECK(consumed > 0 && out_len <= SOCKS5_MAX_REQUEST);
+                CHECK((out_len > 0) == !(mode & 8));
                 memmove(buf, buf + consumed, have - consumed);
                 have -= consumed;
                 continue;

@@ -26,6 +26,8 @@ def socks():
         "connect-noauth": b"\x00\x05" + b"\x05\x00" + ok4,
         "connect-auth": b"\x08\x03" + b"\x05\x02" + b"\x01\x00" + ok4,
         "connect-auth-rejected": b"\x08\x02" + b"\x05\x02" + b"\x01\x01",
+        # Tor's answer to the pipelined greeting: the auth verdict alone.
+        "connect-auth-tor-pipelined": b"\x08\x01" + b"\x01\x00" + ok4,
         "connect-v6": b"\x01\x07" + b"\x05\x00" + ok6,
         "connect-refused": b"\x00\x04" + b"\x05\x00" + b"\x05\x05\x00\x01" + bytes(6),
         "onion-not-found": b"\x0a\x01" + b"\x05\x02\x01\x00" + b"\x05\xf0\x00\x01" + bytes(6),
