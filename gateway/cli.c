@@ -14,6 +14,7 @@
 const char *cli_usage(void)
 {
     return "Usage: torgate [OPTIONS] -- CMD [ARGS...]\n"
+           "       torgate [OPTIONS] --netns PATH | --pid PID\n"
            "       torgate [OPTIONS] --tun-fd N\n"
            "Run CMD with Tor as its only network: every TCP stream it opens leaves\n"
            "through Tor's SOCKS port, and nothing else leaves at all.\n"
@@ -38,6 +39,14 @@ const char *cli_usage(void)
            "                     'include default' plus 'mode audit' to log what it\n"
            "                     would deny; off: none. TIOCSTI/TIOCLINUX are always\n"
            "                     refused\n"
+           "  --netns PATH       sidecar: give the network namespace at PATH (e.g.\n"
+           "                     /run/netns/NAME) Tor as its only network, until\n"
+           "                     SIGTERM/SIGINT or the namespace goes; runs no command\n"
+           "  --pid PID          sidecar for the network namespace of process PID (and\n"
+           "                     its user namespace, so a namespace of your own from\n"
+           "                     unshare -rn needs no root)\n"
+           "  --force            sidecar: serve a namespace that has other links up\n"
+           "                     (its default routes are replaced; other routes stay)\n"
            "  --tun-fd N         serve an already configured TUN passed as fd N\n"
            "                     instead of running CMD\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
@@ -139,7 +148,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
-           OPT_OFFLOAD };
+           OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -147,6 +156,9 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "dns",     required_argument, NULL, OPT_DNS },
         { "ping",    required_argument, NULL, OPT_PING },
         { "offload", required_argument, NULL, OPT_OFFLOAD },
+        { "netns",   required_argument, NULL, OPT_NETNS },
+        { "pid",     required_argument, NULL, OPT_PID },
+        { "force",   no_argument,       NULL, OPT_FORCE },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -209,6 +221,23 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                 set_err(err, errlen, "bad --ping '%s': use refuse or local", optarg);
                 return CLI_ERROR;
             }
+            break;
+        case OPT_NETNS:
+            if (optarg[0] == '\0') {
+                set_err(err, errlen, "%s", "bad --netns '': give the namespace's path, e.g. /run/netns/NAME");
+                return CLI_ERROR;
+            }
+            cfg->netns_path = optarg;
+            break;
+        case OPT_PID:
+            if (parse_uint(optarg, 1, INT_MAX, &v) != 0) {
+                set_err(err, errlen, "bad --pid '%s': give the process id of a process in the namespace", optarg);
+                return CLI_ERROR;
+            }
+            cfg->netns_pid = (pid_t)v;
+            break;
+        case OPT_FORCE:
+            cfg->force = 1;
             break;
         case OPT_OFFLOAD:
             if (strcmp(optarg, "on") == 0)
@@ -288,7 +317,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
     if (optind < argc)
         cfg->cmd = &argv[optind];
     if (check_confinement) {
-        if (cfg->cmd != NULL || cfg->tun_fd >= 0) {
+        if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0) {
             set_err(err, errlen, "%s", "--check-confinement runs no command and serves no TUN; "
                     "give it alone (with --socks if Tor is elsewhere)");
             return CLI_ERROR;
@@ -299,11 +328,25 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         set_err(err, errlen, "%s", "--tun-fd serves an existing TUN and runs no command; give one or the other");
         return CLI_ERROR;
     }
+    int modes = (cfg->cmd != NULL) + (cfg->tun_fd >= 0) + (cfg->netns_path != NULL) + (cfg->netns_pid > 0);
+    if (modes > 1 && (cfg->netns_path != NULL || cfg->netns_pid > 0)) {
+        set_err(err, errlen, "%s", "--netns and --pid serve a namespace that exists and run no command; "
+                "give one of -- CMD, --netns, --pid, --tun-fd");
+        return CLI_ERROR;
+    }
+    if (cfg->force && cfg->netns_path == NULL && cfg->netns_pid <= 0) {
+        set_err(err, errlen, "%s", "--force is for --netns and --pid (a namespace with other links up)");
+        return CLI_ERROR;
+    }
+    if (seccomp_given && (cfg->netns_path != NULL || cfg->netns_pid > 0)) {
+        set_err(err, errlen, "%s", "--seccomp confines a command, and a sidecar runs none; drop one");
+        return CLI_ERROR;
+    }
     if (seccomp_given && cfg->tun_fd >= 0) {
         set_err(err, errlen, "%s", "--seccomp confines a command and --tun-fd runs none; drop one");
         return CLI_ERROR;
     }
-    if (cfg->cmd == NULL && cfg->tun_fd < 0) {
+    if (modes == 0) {
         set_err(err, errlen, "%s", "no command given: torgate [OPTIONS] -- CMD [ARGS...] (see torgate --help)");
         return CLI_ERROR;
     }

@@ -3,6 +3,7 @@
 #define TORGATE_CONFIG_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "seccomp_policy.h"
 
@@ -35,6 +36,9 @@ struct tg_config {
     int log_level;               /* enum log_level */
     unsigned mtu;
     int tun_fd;                  /* --tun-fd N, or -1 */
+    const char *netns_path;      /* --netns PATH (points into argv), or NULL */
+    pid_t netns_pid;             /* --pid PID, or 0 */
+    int force;                   /* --force: serve a namespace with other links up */
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

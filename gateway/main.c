@@ -12,6 +12,7 @@
 #include "probe.h"
 #include "sandbox.h"
 #include "seccomp_app.h"
+#include "sidecar.h"
 #include "singleton.h"
 
 #include <errno.h>
@@ -98,6 +99,27 @@ static int run_tun_fd(const struct tg_config *cfg)
     }
     int code = loop_run(l);
     loop_free(l);
+    return code;
+}
+
+/* No command: the namespace's own programs come and go; serve until
+ * SIGTERM/SIGINT or until the keeper says the namespace is gone. */
+static int run_sidecar(const struct tg_config *cfg)
+{
+    struct sidecar sc;
+    if (sidecar_start(cfg, &sc) != 0)
+        return TG_EXIT_FAILURE;
+    int code = TG_EXIT_FAILURE;
+    struct loop *l = loop_new(cfg, sc.tun_fd, NULL);
+    if (l != NULL && confine(cfg, -1) == 0) {
+        log_info("serving %s: Tor at %s is its only network", sc.what, cfg->socks_name);
+        code = loop_run(l);
+    }
+    if (l != NULL)
+        loop_free(l);
+    /* The TUN goes with its last fd: the namespace is left with no route. */
+    close(sc.tun_fd);
+    sidecar_stop(&sc);
     return code;
 }
 
@@ -208,5 +230,7 @@ int main(int argc, char **argv)
 
     if (cfg.tun_fd >= 0)
         return run_tun_fd(&cfg);
+    if (cfg.netns_path != NULL || cfg.netns_pid > 0)
+        return run_sidecar(&cfg);
     return run_command(&cfg, &app_nofile);
 }

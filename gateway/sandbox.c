@@ -88,14 +88,14 @@ static void allow_ping(gid_t gid)
  * solicitation goes out. A failure costs only noise the gateway ignores
  * anyway (ICMPv6 link signalling never reaches lwIP): a note, not an
  * error. */
-static void quiet_router_discovery(void)
+void sandbox_quiet_router_discovery(void)
 {
     static const char *const keys[] = { "accept_ra", "router_solicitations" };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char path[96], err[256];
         snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", TUN_IFNAME, keys[i]);
         if (write_file(path, "0\n", err, sizeof(err)) != 0)
-            log_info("sandbox: the app's kernel may solicit routers on %s (the gateway "
+            log_info("the app's kernel may solicit routers on %s (the gateway "
                      "ignores that): %s", TUN_IFNAME, err);
     }
 }
@@ -129,11 +129,11 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0 ||
         sandbox_fs_setup(err, sizeof(err)) != 0)
         goto fail;
-    tun = tun_open(cfg->offload, err, sizeof(err));
+    tun = tun_open(cfg->offload, 1, err, sizeof(err));
     if (tun < 0)
         goto fail;
-    quiet_router_discovery();
-    if (tun_configure(cfg->mtu, err, sizeof(err)) != 0)
+    sandbox_quiet_router_discovery();
+    if (tun_configure(cfg->mtu, 0, err, sizeof(err)) != 0)
         goto fail;
     allow_ping(gid);
     if (fdpass_send(ctl, TAG_TUN, tun) != 0) {

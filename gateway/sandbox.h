@@ -35,6 +35,10 @@ void sandbox_abort(struct sandbox *sb);
 /* torgate's exit code for the sandbox init's wait status. */
 int sandbox_exit_code(int wstatus);
 
+/* In the TUN's namespace, after tun_open() and before tun_configure(): no
+ * router solicitations on it, no advertisements taken from it. */
+void sandbox_quiet_router_discovery(void);
+
 /* Inside the sandbox (sandbox_init.c): run CMD as PID 1's only child,
  * forward signals, reap orphans; returns CMD's exit code for PID 1. CMD
  * runs under policy (the --seccomp choice) and, always, without TIOCSTI

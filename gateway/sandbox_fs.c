@@ -46,7 +46,7 @@ static const char *const scratch_dirs[] = { "/tmp", "/mnt", "/media", "/var/tmp"
 /* "search .": an explicit, empty search list. Without a search line glibc
  * derives one from the hostname, and "intranet" would go to Tor as
  * "intranet.corp.example", telling the exit the host's domain. */
-static const char resolv_text[] =
+const char sandbox_resolv_text[] =
     "# Written by torgate: names resolve through Tor via its stub.\n"
     "nameserver " TUN_GATEWAY4 "\n"
     "nameserver " TUN_GATEWAY6 "\n"
@@ -60,8 +60,8 @@ static int write_text(const char *path, int excl, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
-    size_t len = sizeof(resolv_text) - 1;
-    ssize_t n = write(fd, resolv_text, len);
+    size_t len = sizeof(sandbox_resolv_text) - 1;
+    ssize_t n = write(fd, sandbox_resolv_text, len);
     int e = errno;
     if (close(fd) != 0 && n == (ssize_t)len) {
         n = -1;
@@ -197,12 +197,12 @@ static int overlay_etc(const char *scratch, char *err, size_t errlen)
 /* The sandbox must see exactly the stub's file, whatever happened above. */
 static int verify_resolv_conf(char *err, size_t errlen)
 {
-    char buf[sizeof(resolv_text) + 64];
+    char buf[sizeof(sandbox_resolv_text) + 64];
     int fd = open(RESOLV, O_RDONLY | O_CLOEXEC);
     ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
     if (fd >= 0)
         close(fd);
-    if (n != (ssize_t)sizeof(resolv_text) - 1 || memcmp(buf, resolv_text, (size_t)n) != 0) {
+    if (n != (ssize_t)sizeof(sandbox_resolv_text) - 1 || memcmp(buf, sandbox_resolv_text, (size_t)n) != 0) {
         snprintf(err, errlen, "%s in the sandbox does not name torgate's DNS stub after "
                  "set-up; refusing to run the command (please report this, with the output "
                  "of ls -l /etc/resolv.conf)", RESOLV);

@@ -8,4 +8,7 @@
  * would bypass it (see sandbox_fs.c). 0, or -1 with err set. */
 int sandbox_fs_setup(char *err, size_t errlen);
 
+/* The resolv.conf that names the stub (also a sidecar's, sidecar.c). */
+extern const char sandbox_resolv_text[];
+
 #endif

@@ -26,7 +26,7 @@
  * for: the stub answers single datagrams. */
 #define TUN_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
 
-static int tun_open_flags(int fd, short flags, char *err, size_t errlen)
+static int tun_open_flags(int fd, short flags, int persist, char *err, size_t errlen)
 {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
@@ -41,8 +41,9 @@ static int tun_open_flags(int fd, short flags, char *err, size_t errlen)
      * `torgate -- true`, spent before torgate could exit. A persistent one
      * goes with its namespace instead, which the kernel tears down in the
      * background once the sandbox and the gateway's fd are gone; nothing
-     * else can reach a namespace that holds only lo and this device. */
-    if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+     * else can reach a namespace that holds only lo and this device. (A
+     * sidecar's namespace outlives torgate: its TUN must go with the fd.) */
+    if (persist && ioctl(fd, TUNSETPERSIST, 1) < 0) {
         snprintf(err, errlen, "cannot make the TUN device %s persistent (TUNSETPERSIST): %s",
                  TUN_IFNAME, strerror(errno));
         return -1;
@@ -61,7 +62,7 @@ static int tun_enable_offload(int fd)
     return 0;
 }
 
-int tun_open(int offload, char *err, size_t errlen)
+int tun_open(int offload, int persist, char *err, size_t errlen)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
@@ -81,14 +82,14 @@ int tun_open(int offload, char *err, size_t errlen)
         return -1;
     }
     if (offload) {
-        if (tun_open_flags(fd, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, err, errlen) == 0 &&
+        if (tun_open_flags(fd, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, persist, err, errlen) == 0 &&
             tun_enable_offload(fd) == 0)
             return fd;
         /* The device's flags are fixed once it exists: start over. */
         close(fd);
-        return tun_open(0, err, errlen);
+        return tun_open(0, persist, err, errlen);
     }
-    if (tun_open_flags(fd, IFF_TUN | IFF_NO_PI, err, errlen) != 0) {
+    if (tun_open_flags(fd, IFF_TUN | IFF_NO_PI, persist, err, errlen) != 0) {
         close(fd);
         return -1;
     }
@@ -186,7 +187,7 @@ static int addr_add(struct nl_sock *sk, int ifindex, int family, const char *add
 /* A route over the TUN: DST ("default" or a prefix) in TABLE, with SRC as
  * the preferred source address when given. */
 static int route_add(struct nl_sock *sk, int ifindex, int family, int table, const char *dst_text,
-                     const char *src_text, const char *what, char *err, size_t errlen)
+                     const char *src_text, int replace, const char *what, char *err, size_t errlen)
 {
     struct nl_addr *dst = NULL, *src = NULL;
     int rc = nl_addr_parse(dst_text, family, &dst);
@@ -222,7 +223,7 @@ static int route_add(struct nl_sock *sk, int ifindex, int family, int table, con
         rtnl_route_nh_set_ifindex(nh, ifindex);
         rtnl_route_add_nexthop(r, nh);   /* r owns nh from here */
         nh = NULL;
-        rc = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL);
+        rc = rtnl_route_add(sk, r, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL));
     }
     if (nh != NULL)
         rtnl_route_nh_free(nh);
@@ -248,11 +249,11 @@ static int automap_route(struct nl_sock *sk, int ifindex, char *err, size_t errl
     if (link_change(sk, NULL, ifindex, &want, "let the TUN accept replies from Tor's virtual "
                     "addresses (route_localnet)", err, errlen) != 0)
         return -1;
-    return route_add(sk, ifindex, AF_INET, RT_TABLE_LOCAL, TUN_AUTOMAP4, TUN_ADDR4,
+    return route_add(sk, ifindex, AF_INET, RT_TABLE_LOCAL, TUN_AUTOMAP4, TUN_ADDR4, 0,
                      "route Tor's virtual addresses " TUN_AUTOMAP4 " to the TUN", err, errlen);
 }
 
-int tun_configure(unsigned mtu, char *err, size_t errlen)
+int tun_configure(unsigned mtu, int replace_default, char *err, size_t errlen)
 {
     struct nl_sock *sk = nl_socket_alloc();
     if (sk == NULL) {
@@ -280,9 +281,9 @@ int tun_configure(unsigned mtu, char *err, size_t errlen)
     if (addr_add(sk, ifindex, AF_INET, TUN_ADDR4, TUN_PREFIX4, err, errlen) != 0 ||
         addr_add(sk, ifindex, AF_INET6, TUN_ADDR6, TUN_PREFIX6, err, errlen) != 0 ||
         link_up(sk, TUN_IFNAME, mtu, err, errlen) != 0 ||
-        route_add(sk, ifindex, AF_INET, RT_TABLE_MAIN, "default", NULL,
+        route_add(sk, ifindex, AF_INET, RT_TABLE_MAIN, "default", NULL, replace_default,
                   "add the IPv4 default route", err, errlen) != 0 ||
-        route_add(sk, ifindex, AF_INET6, RT_TABLE_MAIN, "default", NULL,
+        route_add(sk, ifindex, AF_INET6, RT_TABLE_MAIN, "default", NULL, replace_default,
                   "add the IPv6 default route", err, errlen) != 0)
         goto out;
     /* Not a confinement: without it those addresses reach only lo, and

@@ -23,9 +23,10 @@
 
 /* Opens /dev/net/tun as IFF_TUN|IFF_NO_PI named TUN_IFNAME; with offload,
  * also IFF_VNET_HDR with checksum and TCP segmentation offloads, or a plain
- * TUN if the kernel refuses them. Returns the fd, or -1 with a one-line
+ * TUN if the kernel refuses them; persist: the device outlives the fd and
+ * goes with its namespace. Returns the fd, or -1 with a one-line
  * explanation (and the fix) in err. */
-int tun_open(int offload, char *err, size_t errlen);
+int tun_open(int offload, int persist, char *err, size_t errlen);
 
 /* Whether the TUN behind fd carries a TUN_VNET_HDR_LEN-byte virtio_net_hdr
  * in front of every packet (a TUN from tun_open with offload, or one passed
@@ -33,7 +34,8 @@ int tun_open(int offload, char *err, size_t errlen);
 int tun_has_offload(int fd);
 
 /* Brings lo up, gives the TUN its addresses, MTU and default routes for
- * both families, and brings it up. Returns 0, or -1 with err set. */
-int tun_configure(unsigned mtu, char *err, size_t errlen);
+ * both families (replacing any there with replace_default, else failing),
+ * and brings it up. Returns 0, or -1 with err set. */
+int tun_configure(unsigned mtu, int replace_default, char *err, size_t errlen);
 
 #endif
