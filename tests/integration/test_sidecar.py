@@ -160,6 +160,32 @@ def test_other_link_up_is_refused_unless_forced(servers, netns):
     assert code == 0 and "tgv0" in err and "--force" in err, err
 
 
+def test_two_sidecars_two_credentials(servers, socks_log):
+    names = ["tgt-" + uuid.uuid4().hex[:8] for _ in range(2)]
+    procs = []
+    try:
+        for name in names:
+            sh("ip", "netns", "add", name)
+            procs.append(start_as_root(["--netns", "/run/netns/" + name], servers.socks_addr))
+        for name, p in zip(names, procs):
+            wait_until(lambda: tg0_ready_in(name) or p.poll() is not None, 15, "tg0 in " + name)
+            assert p.poll() is None, p.communicate()[1]
+        users = []
+        for name in names:
+            socks_log.mark()               # only this namespace's fetch from here
+            r = sh("ip", "netns", "exec", name, "curl", "-sS", "-m", "20", "http://203.0.113.80/hello",
+                   check=False)
+            assert r.returncode == 0 and r.stdout == "hello\n", r
+            users.append({e["user"] for e in socks_log.new() if e["host"] == "203.0.113.80"})
+        assert all(len(u) == 1 for u in users) and users[0] != users[1], users
+    finally:
+        for p in procs:
+            stop(p)
+        for name in names:
+            sh("ip", "netns", "del", name, check=False)
+            shutil.rmtree("/etc/netns/" + name, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- by pid, unprivileged
 
 @pytest.fixture
