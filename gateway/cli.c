@@ -48,6 +48,10 @@ const char *cli_usage(void)
            "  --force            sidecar: serve a namespace that has other links up\n"
            "                     (its default routes are replaced; other routes stay)\n"
            "  --tun-fd N         serve an already configured TUN passed as fd N\n"
+           "  --name NAME        what torgate ls/stats/stop/new-identity call this one\n"
+           "                     (default: the command's name or the namespace's)\n"
+           "  --isolate instance|host|stream  which streams share Tor circuits: all of\n"
+           "                     this instance's (default), those to one host, none\n"
            "                     instead of running CMD\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
@@ -55,6 +59,13 @@ const char *cli_usage(void)
            "  -q, --quiet        print errors only\n"
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n"
+           "\n"
+           "\n"
+           "       torgate ls [--json]          the torgates running as you\n"
+           "       torgate stats NAME [--json]  one's counters\n"
+           "       torgate stop NAME            stop one (its command gets SIGTERM)\n"
+           "       torgate new-identity NAME [--close-streams]  new streams get new circuits\n"
+           "       (torgate -- ls runs ls)\n"
            "\n"
            "Exit status: CMD's own; 128+N if CMD was killed by signal N; 125 if\n"
            "torgate failed; 126 if CMD is not executable; 127 if CMD was not found.\n";
@@ -148,7 +159,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
-           OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE };
+           OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -159,6 +170,8 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "netns",   required_argument, NULL, OPT_NETNS },
         { "pid",     required_argument, NULL, OPT_PID },
         { "force",   no_argument,       NULL, OPT_FORCE },
+        { "name",    required_argument, NULL, OPT_NAME },
+        { "isolate", required_argument, NULL, OPT_ISOLATE },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -238,6 +251,21 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
             break;
         case OPT_FORCE:
             cfg->force = 1;
+            break;
+        case OPT_NAME:
+            cfg->name = optarg;
+            break;
+        case OPT_ISOLATE:
+            if (strcmp(optarg, "instance") == 0)
+                cfg->isolate = TG_ISOLATE_INSTANCE;
+            else if (strcmp(optarg, "host") == 0)
+                cfg->isolate = TG_ISOLATE_HOST;
+            else if (strcmp(optarg, "stream") == 0)
+                cfg->isolate = TG_ISOLATE_STREAM;
+            else {
+                set_err(err, errlen, "bad --isolate '%s': use instance, host or stream", optarg);
+                return CLI_ERROR;
+            }
             break;
         case OPT_OFFLOAD:
             if (strcmp(optarg, "on") == 0)

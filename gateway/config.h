@@ -29,6 +29,12 @@ enum tg_seccomp {
     TG_SECCOMP_FILE,             /* a policy file */
 };
 
+enum tg_isolate {
+    TG_ISOLATE_INSTANCE = 0,     /* one SOCKS credential for the instance */
+    TG_ISOLATE_HOST,             /* one per destination host */
+    TG_ISOLATE_STREAM,           /* one per stream */
+};
+
 struct tg_config {
     struct sockaddr_storage socks_addr;
     socklen_t socks_addrlen;
@@ -39,6 +45,8 @@ struct tg_config {
     const char *netns_path;      /* --netns PATH (points into argv), or NULL */
     pid_t netns_pid;             /* --pid PID, or 0 */
     int force;                   /* --force: serve a namespace with other links up */
+    const char *name;            /* --name (points into argv), or NULL: derived */
+    enum tg_isolate isolate;     /* --isolate */
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

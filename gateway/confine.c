@@ -81,6 +81,34 @@ static int ll_allow_proc(int rs)
 }
 #endif
 
+/* The control socket's directory (control.c): the one place where the
+ * confined gateway may do anything to files, remove its own socket. */
+static char ll_control_dir[108];
+static int unlink_denied;            /* the loaded filter traps unlink() */
+
+int confine_unlink_allowed(void)
+{
+    return !unlink_denied;
+}
+
+void confine_set_control_dir(const char *dir)
+{
+    snprintf(ll_control_dir, sizeof(ll_control_dir), "%s", dir != NULL ? dir : "");
+}
+
+static int ll_allow_control_dir(int rs)
+{
+    if (ll_control_dir[0] == '\0')
+        return 0;
+    struct landlock_path_beneath_attr pb = { .allowed_access = LANDLOCK_ACCESS_FS_REMOVE_FILE };
+    pb.parent_fd = open(ll_control_dir, O_PATH | O_CLOEXEC | O_DIRECTORY);
+    if (pb.parent_fd < 0)
+        return -1;
+    long r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+    close(pb.parent_fd);
+    return r == 0 ? 0 : -1;
+}
+
 static uint16_t socks_port(const struct tg_config *cfg)
 {
     if (cfg->socks_addr.ss_family == AF_INET6)
@@ -128,6 +156,11 @@ static int landlock_apply(const struct tg_config *cfg, struct confine_status *st
                      (unsigned)np.port, strerror(errno));
             rc = -1;
         }
+    }
+    if (rc == 0 && ll_allow_control_dir(rs) != 0) {
+        snprintf(err, errlen, "cannot let the gateway remove its control socket under Landlock: %s",
+                 strerror(errno));
+        rc = -1;
     }
 #if defined(__SANITIZE_ADDRESS__)
     if (rc == 0 && ll_allow_proc(rs) != 0) {
@@ -198,6 +231,7 @@ static const int allowed[] = {
     SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close),
     SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(sendto), SCMP_SYS(sendmsg),
     SCMP_SYS(connect), SCMP_SYS(shutdown), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+    SCMP_SYS(accept4), SCMP_SYS(geteuid),   /* the control socket */
     SCMP_SYS(getsockname), SCMP_SYS(getpeername),
     SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
     SCMP_SYS(wait4), SCMP_SYS(waitid),
@@ -297,8 +331,16 @@ static int seccomp_apply(const struct tg_config *cfg, pid_t child, struct confin
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
     if (rc == 0)
         rc = add_arg_rules(ctx, cfg, child, getpid());
+    /* Removing its control socket at the end, only where Landlock bounds
+     * that to the socket's directory; elsewhere the socket stays, and the
+     * next torgate or `torgate ls` finds it stale and removes it. */
+    int may_unlink = st->fs_closed && ll_control_dir[0] != '\0';
+    if (rc == 0 && may_unlink)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlink), 0);
     if (rc == 0)
         rc = seccomp_load(ctx);
+    if (rc == 0 && !may_unlink)
+        unlink_denied = 1;
     seccomp_release(ctx);
     if (rc != 0) {
         if (rc == -EINVAL && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {

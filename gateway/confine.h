@@ -30,6 +30,13 @@ struct confine_status {
  * features that are missing are noted in st and logged once under -v;
  * anything else that fails is a setup error: -1 with err set, and the
  * caller must not go on. */
+/* Before confine_gateway(): the directory of the control socket, where the
+ * gateway may still remove files (its socket, when it ends). */
+void confine_set_control_dir(const char *dir);
+/* Whether unlink() is still allowed (before confinement, or Landlock
+ * bounds it to that directory). */
+int confine_unlink_allowed(void);
+
 int confine_gateway(const struct tg_config *cfg, unsigned layers, pid_t child,
                     struct confine_status *st, char *err, size_t errlen);
 

@@ -5,6 +5,7 @@
 #include "netstack.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "stats.h"
 #include "stream.h"
 #include "stub.h"
 #include "tun.h"
@@ -321,66 +322,64 @@ int loop_run(struct loop *l)
     return l->exit_code;
 }
 
-static void log_stats(const struct loop *l)
+void loop_stats_view(const struct loop *l, struct stats_view *v)
 {
-    const struct relay_stats *s = relay_stats(l->relay);
-    const struct netstack_stats *n = netstack_stats();
-    uint64_t refused = 0;
-    for (int i = 0; i < 256; i++)
-        refused += s->socks_rep[i];
-    log_info("streams: %llu opened, %llu connected, %llu closed cleanly, %llu refused by Tor, "
-             "%llu SOCKS port unreachable, %llu malformed SOCKS replies, %llu reset by the app, "
-             "%llu failed mid-stream; %llu bytes up, %llu down",
-             (unsigned long long)s->opened, (unsigned long long)s->connected,
-             (unsigned long long)s->closed, (unsigned long long)refused,
-             (unsigned long long)s->socks_unreachable, (unsigned long long)s->socks_malformed,
-             (unsigned long long)s->app_reset, (unsigned long long)s->socks_reset,
-             (unsigned long long)s->bytes_up, (unsigned long long)s->bytes_down);
-    char ports[NS_UDP_PORT_SLOTS * 32 + 16] = "";
-    size_t used = 0;
-    uint64_t listed = 0;
-    for (int i = 0; i < NS_UDP_PORT_SLOTS && n->udp_refused_ports[i].n > 0; i++) {
-        int w = snprintf(ports + used, sizeof(ports) - used, "%s%u: %llu", i ? ", " : " (port ",
-                         n->udp_refused_ports[i].port, (unsigned long long)n->udp_refused_ports[i].n);
-        if (w < 0 || (size_t)w >= sizeof(ports) - used)
-            break;
-        used += (size_t)w;
-        listed += n->udp_refused_ports[i].n;
-    }
-    if (used > 0)
-        snprintf(ports + used, sizeof(ports) - used, "%s)",
-                 listed < n->udp_refused ? ", others" : "");
-    log_info("packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu UDP refused%s, "
-             "%llu pings refused, %llu pings answered locally, %llu IPv6 link signalling "
-             "ignored, %llu TUN writes dropped, %llu TUN writes failed, %llu packets dropped "
-             "for want of memory",
-             (unsigned long long)n->rx_packets, (unsigned long long)n->rx_malformed,
-             (unsigned long long)n->syn_duplicate, (unsigned long long)n->udp_refused, ports,
-             (unsigned long long)n->echo_refused, (unsigned long long)n->echo_answered,
-             (unsigned long long)n->link_ignored, (unsigned long long)l->tun_tx_dropped,
-             (unsigned long long)l->tun_tx_errors, (unsigned long long)l->rx_dropped);
-    if (l->offload)
-        log_info("offloads: %llu of the packets in and %llu of %llu out were TCP "
-                 "super-segments (larger than the MTU)",
-                 (unsigned long long)n->rx_super, (unsigned long long)n->tx_super,
-                 (unsigned long long)n->tx_packets);
-    if (l->dns != NULL) {
-        const struct dns_stub_stats *d = dns_server_stats(l->dns);
-        log_info("dns: %llu queries, %llu answered (%llu NXDOMAIN, %llu empty), %llu FORMERR, "
-                 "%llu NOTIMP, %llu dropped, %llu truncated",
-                 (unsigned long long)d->queries, (unsigned long long)d->answered,
-                 (unsigned long long)d->nxdomain, (unsigned long long)d->nodata,
-                 (unsigned long long)d->formerr, (unsigned long long)d->notimp,
-                 (unsigned long long)d->dropped, (unsigned long long)d->truncated);
-    }
+    memset(v, 0, sizeof(*v));
+    v->relay = relay_stats(l->relay);
+    v->streams_open = relay_stream_count(l->relay);
+    v->ns = netstack_stats();
+    v->tun_tx_dropped = l->tun_tx_dropped;
+    v->tun_tx_errors = l->tun_tx_errors;
+    v->rx_dropped = l->rx_dropped;
+    v->offload = l->offload;
+    v->dns = l->dns != NULL ? dns_server_stats(l->dns) : NULL;
 }
+
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    log_info("%s", line);
+}
+
+void loop_stop(struct loop *l)
+{
+    if (l->child > 0) {
+        /* As a SIGTERM to torgate would: the command gets it. */
+        union sigval v = { .sival_int = l->cookie };
+        (void)sigqueue(l->child, SIGTERM, v);
+        return;
+    }
+    if (l->child < 0)
+        l->exit_code = 0;
+    event_base_loopbreak(l->base);
+}
+
+int loop_new_identity(struct loop *l, int close_streams)
+{
+    if (relay_new_identity(l->relay, close_streams) != 0)
+        return -1;
+    /* Tor's RESOLVEs (--dns resolve) go under the new name too. */
+    dns_server_set_auth(l->dns, relay_socks_user(l->relay), relay_socks_pass(l->relay));
+    log_info("new identity: new streams use a fresh SOCKS credential%s",
+             close_streams ? "; every stream was closed" : "");
+    return 0;
+}
+
+struct event_base *loop_base(struct loop *l)
+{
+    return l->base;
+}
+
+
 
 void loop_free(struct loop *l)
 {
     if (l == NULL)
         return;
     if (l->relay != NULL) {
-        log_stats(l);
+        struct stats_view v;
+        loop_stats_view(l, &v);
+        stats_lines(&v, log_line, NULL);
         relay_free(l->relay);
     }
     dns_server_free(l->dns);

@@ -19,6 +19,19 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, const struct sand
 int loop_run(struct loop *l);
 void loop_free(struct loop *l);
 
+struct stats_view;
+struct relay;
+struct event_base;
+
+/* The counters, as they stand (stats.c formats them). */
+void loop_stats_view(const struct loop *l, struct stats_view *v);
+/* Stops as SIGTERM would: the command gets SIGTERM; with no command the
+ * loop ends (exit 0). */
+void loop_stop(struct loop *l);
+/* New streams use a fresh SOCKS credential (relay and DNS stub); 0 or -1. */
+int loop_new_identity(struct loop *l, int close_streams);
+struct event_base *loop_base(struct loop *l);
+
 /* The signals the loop handles (to block before creating the sandbox). */
 void loop_signals(sigset_t *set);
 

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "confine.h"
+#include "control.h"
 #include "log.h"
 #include "loop.h"
 #include "probe.h"
@@ -86,18 +87,38 @@ static int confine(const struct tg_config *cfg, pid_t child)
     return 0;
 }
 
+/* The control socket, before confinement (which then lets the gateway
+ * remove its socket and nothing else). Fails only for a --name that cannot
+ * be had; without a runtime directory torgate runs on, unlisted. */
+static int control_up(const struct tg_config *cfg, struct loop *l, struct control **out)
+{
+    char err[512];
+    *out = control_open(cfg, err, sizeof(err));
+    if (*out == NULL) {
+        if (err[0] == '\0')
+            return 0;
+        log_error("%s", err);
+        return -1;
+    }
+    confine_set_control_dir(control_path_dir(*out));
+    return control_start(*out, l);
+}
+
 static int run_tun_fd(const struct tg_config *cfg)
 {
     if (check_tun_fd(cfg->tun_fd) != 0)
         return TG_EXIT_FAILURE;
     struct loop *l = loop_new(cfg, cfg->tun_fd, NULL);
+    struct control *ctl = NULL;
     if (l == NULL)
         return TG_EXIT_FAILURE;
-    if (confine(cfg, -1) != 0) {
+    if (control_up(cfg, l, &ctl) != 0 || confine(cfg, -1) != 0) {
+        control_close(ctl);
         loop_free(l);
         return TG_EXIT_FAILURE;
     }
     int code = loop_run(l);
+    control_close(ctl);
     loop_free(l);
     return code;
 }
@@ -110,11 +131,13 @@ static int run_sidecar(const struct tg_config *cfg)
     if (sidecar_start(cfg, &sc) != 0)
         return TG_EXIT_FAILURE;
     int code = TG_EXIT_FAILURE;
+    struct control *ctl = NULL;
     struct loop *l = loop_new(cfg, sc.tun_fd, NULL);
-    if (l != NULL && confine(cfg, -1) == 0) {
+    if (l != NULL && control_up(cfg, l, &ctl) == 0 && confine(cfg, -1) == 0) {
         log_info("serving %s: Tor at %s is its only network", sc.what, cfg->socks_name);
         code = loop_run(l);
     }
+    control_close(ctl);
     if (l != NULL)
         loop_free(l);
     /* The TUN goes with its last fd: the namespace is left with no route. */
@@ -129,21 +152,21 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     if (sandbox_start(cfg, app_nofile, &sb) != 0)
         return TG_EXIT_FAILURE;
     struct loop *l = loop_new(cfg, sb.tun_fd, &sb);
-    if (l == NULL) {
-        sandbox_abort(&sb);
-        close(sb.tun_fd);
-        return TG_EXIT_FAILURE;
-    }
+    struct control *ctl = NULL;
     /* Before the command runs, so not one of its packets meets an
      * unconfined gateway. */
-    if (confine(cfg, sb.pid) != 0 || sandbox_release(&sb) != 0) {
-        loop_free(l);
+    if (l == NULL || control_up(cfg, l, &ctl) != 0 || confine(cfg, sb.pid) != 0 ||
+        sandbox_release(&sb) != 0) {
+        control_close(ctl);
+        if (l != NULL)
+            loop_free(l);
         sandbox_abort(&sb);
         close(sb.tun_fd);
         return TG_EXIT_FAILURE;
     }
     log_info("running %s with Tor at %s as its only network", cfg->cmd[0], cfg->socks_name);
     int code = loop_run(l);
+    control_close(ctl);
     loop_free(l);
     close(sb.tun_fd);
     return code;
@@ -174,6 +197,8 @@ int main(int argc, char **argv)
 
     if (ensure_stdio() != 0)
         return TG_EXIT_FAILURE;
+    if (argc >= 2 && control_is_verb(argv[1]))
+        return control_client_main(argc - 1, argv + 1);
 
     switch (cli_parse(argc, argv, getenv("TORGATE_SOCKS"), &cfg, err, sizeof(err))) {
     case CLI_HELP:

@@ -24,6 +24,7 @@
 #include "vmap.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -78,6 +79,8 @@ struct relay {
     struct vmap *map;
     char user[48];
     char pass[16];
+    unsigned identities;              /* new-identity so far */
+    uint64_t stream_seq;              /* --isolate stream */
     struct relay_stream *streams;
     size_t nstreams;
     struct relay_stats stats;
@@ -436,6 +439,31 @@ static int flow_dest(struct relay *r, const struct ns_flow *f, struct socks5_des
     return 0;
 }
 
+/* The password that goes with the instance's username: Tor isolates
+ * streams by the pair. --isolate host: one per destination host (the name
+ * the app used, or the address), so each site gets circuits of its own;
+ * stream: one per stream; instance: one for all. */
+static void isolation_pass(struct relay *r, const struct socks5_dest *d, char *pass, size_t len)
+{
+    switch (r->cfg->isolate) {
+    case TG_ISOLATE_HOST: {
+        uint32_t h = 2166136261u;
+        const uint8_t *k = d->atyp == SOCKS5_ATYP_DOMAIN ? (const uint8_t *)d->host : d->addr;
+        size_t n = d->atyp == SOCKS5_ATYP_DOMAIN ? strlen(d->host) : d->atyp == SOCKS5_ATYP_IPV4 ? 4 : 16;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (d->atyp == SOCKS5_ATYP_DOMAIN ? (uint8_t)tolower(k[i]) : k[i])) * 16777619u;
+        snprintf(pass, len, "host-%08x", h);
+        return;
+    }
+    case TG_ISOLATE_STREAM:
+        snprintf(pass, len, "stream-%llu", (unsigned long long)++r->stream_seq);
+        return;
+    default:
+        snprintf(pass, len, "%s", r->pass);
+        return;
+    }
+}
+
 void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_flow *flow)
 {
     struct socks5_dest dest;
@@ -453,7 +481,9 @@ void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_f
         free(s);
         return NULL;
     }
-    if (socks5_client_init(&s->socks, r->user, r->pass, &dest) != 0)
+    char pass[24];
+    isolation_pass(r, &dest, pass, sizeof(pass));
+    if (socks5_client_init(&s->socks, r->user, pass, &dest) != 0)
         goto fail;
     s->bev = bufferevent_socket_new(r->base, -1, BEV_OPT_CLOSE_ON_FREE);
     if (s->bev == NULL)
@@ -564,9 +594,22 @@ static void relay_tcp_gone(void *stream, int clean)
 
 /* ---- the relay ------------------------------------------------------- */
 
-struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, struct vmap *map)
+/* A fresh random username: a credential Tor has never seen, so (with
+ * IsolateSOCKSAuth, its default) streams under it share no circuit with
+ * anything before. */
+static int make_user(struct relay *r)
 {
     uint8_t rnd[16];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return -1;
+    int n = snprintf(r->user, sizeof(r->user), "torgate-");
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        n += snprintf(r->user + n, sizeof(r->user) - (size_t)n, "%02x", rnd[i]);
+    return 0;
+}
+
+struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, struct vmap *map)
+{
     struct relay *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
@@ -575,15 +618,26 @@ struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, st
     r->map = map;
     /* A credential of its own per instance: with IsolateSOCKSAuth (Tor's
      * default) this sandbox shares no circuit with anything else. */
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+    if (make_user(r) != 0) {
         free(r);
         return NULL;
     }
-    int n = snprintf(r->user, sizeof(r->user), "torgate-");
-    for (size_t i = 0; i < sizeof(rnd); i++)
-        n += snprintf(r->user + n, sizeof(r->user) - (size_t)n, "%02x", rnd[i]);
     snprintf(r->pass, sizeof(r->pass), "torgate");
     return r;
+}
+
+int relay_new_identity(struct relay *r, int close_streams)
+{
+    if (make_user(r) != 0)
+        return -1;
+    r->identities++;
+    if (close_streams) {
+        /* Streams still asking Tor are refused (the app sees a reset
+         * connection attempt); open ones are reset. */
+        while (r->streams != NULL)
+            stream_close(r->streams, r->streams->conn != NULL ? CLOSE_ABORT : CLOSE_REFUSE);
+    }
+    return 0;
 }
 
 void relay_free(struct relay *r)

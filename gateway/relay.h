@@ -41,6 +41,10 @@ size_t relay_stream_count(const struct relay *r);
 /* Streams whose app side has not finished handing its bytes to Tor. */
 size_t relay_uploads_pending(const struct relay *r);
 const struct relay_stats *relay_stats(const struct relay *r);
+/* From now on new streams use a fresh SOCKS username (Tor builds them new
+ * circuits); with close_streams every stream is ended too. 0, or -1 if no
+ * randomness could be had (nothing changed). */
+int relay_new_identity(struct relay *r, int close_streams);
 /* The SOCKS username this instance uses (tests and logs). */
 const char *relay_socks_user(const struct relay *r);
 const char *relay_socks_pass(const struct relay *r);

@@ -1,0 +1,35 @@
+/* The control socket of a running torgate (control.c) and the commands
+ * that talk to it (control_client.c): ls, stats, stop, new-identity. */
+#ifndef TORGATE_CONTROL_H
+#define TORGATE_CONTROL_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct control;
+struct loop;
+
+/* Where control sockets live: /run/torgate for root, else
+ * $XDG_RUNTIME_DIR/torgate. -1 (err says why) when there is no such place. */
+int control_dir(char *dir, size_t cap, char *err, size_t errlen);
+
+/* Before confinement: makes the control socket (mode 0600 in a 0700
+ * directory) named after cfg->name or what torgate serves. Returns NULL
+ * with err set when that must stop torgate (a --name already running),
+ * NULL with err empty when there can be no control socket (said once). */
+struct control *control_open(const struct tg_config *cfg, char *err, size_t errlen);
+const char *control_name(const struct control *c);
+const char *control_path_dir(const struct control *c);
+/* Serves it from the loop. */
+int control_start(struct control *c, struct loop *l);
+/* Removes the socket (the confined gateway may remove files there only). */
+void control_close(struct control *c);
+
+/* `torgate ls|stats|stop|new-identity ...`: argv[0] is the verb. Returns
+ * the exit status. */
+int control_client_main(int argc, char **argv);
+/* Whether argv[1] names one of those verbs. */
+int control_is_verb(const char *arg);
+
+#endif
