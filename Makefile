@@ -38,7 +38,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
+.PHONY: install uninstall all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -232,6 +232,21 @@ faults: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
 # curl through it by hostname and to an onion service, a leak refused.
 demo: $(TEST_DEPS_STAMP) torgate
 	./scripts/demo
+
+# ---- install -----------------------------------------------------------------
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+UNIT := torgate-netns@.service
+
+install: torgate
+	install -D -m 0755 torgate $(DESTDIR)$(BINDIR)/torgate
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/systemd/$(UNIT).in > $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/torgate $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
 
 clean:
 	rm -rf build/obj build/asan build/unit build/fuzz build/leak build/bench torgate
