@@ -68,14 +68,40 @@ void stats_lines(const struct stats_view *v, void (*fn)(void *ctx, const char *l
              "super-segments (larger than the MTU)",
              (unsigned long long)n->rx_super, (unsigned long long)n->tx_super,
              (unsigned long long)n->tx_packets);
+    char codes[512] = "";
+    used = 0;
+    for (int i = 1; i < 256; i++) {
+        if (s->socks_rep[i] == 0)
+            continue;
+        int w = snprintf(codes + used, sizeof(codes) - used, "%s0x%02x %s: %llu", used ? ", " : "", i,
+                         socks5_rep_str((uint8_t)i), (unsigned long long)s->socks_rep[i]);
+        if (w < 0 || (size_t)w >= sizeof(codes) - used)
+            break;
+        used += (size_t)w;
+    }
+    if (used > 0)
+        line(fn, ctx, "refused by Tor, by SOCKS reply: %s", codes);
     if (v->dns != NULL) {
         const struct dns_stub_stats *d = v->dns;
+        static const char *const types[8] = { "A", "AAAA", "PTR", "HTTPS/SVCB", "MX", "TXT", "SRV",
+                                              "other" };
+        char by[256] = "";
+        size_t bu = 0;
+        for (int i = 0; i < 8; i++) {
+            if (d->by_type[i] == 0)
+                continue;
+            int w = snprintf(by + bu, sizeof(by) - bu, "%s%s %llu", bu ? ", " : "; by type: ", types[i],
+                             (unsigned long long)d->by_type[i]);
+            if (w < 0 || (size_t)w >= sizeof(by) - bu)
+                break;
+            bu += (size_t)w;
+        }
         line(fn, ctx, "dns: %llu queries, %llu answered (%llu NXDOMAIN, %llu empty), %llu FORMERR, "
-             "%llu NOTIMP, %llu dropped, %llu truncated",
+             "%llu NOTIMP, %llu dropped, %llu truncated%s",
              (unsigned long long)d->queries, (unsigned long long)d->answered,
              (unsigned long long)d->nxdomain, (unsigned long long)d->nodata,
              (unsigned long long)d->formerr, (unsigned long long)d->notimp,
-             (unsigned long long)d->dropped, (unsigned long long)d->truncated);
+             (unsigned long long)d->dropped, (unsigned long long)d->truncated, by);
     }
 }
 

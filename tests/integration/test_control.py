@@ -110,7 +110,14 @@ def test_ls_stats_stop(popen_torgate, runtime_dir):
     assert s["streams"]["connected"] == before["streams"]["connected"] + 1
     assert s["bytes"]["down"] >= before["bytes"]["down"] + 50000
     assert s["packets"]["in"] > before["packets"]["in"]
-    assert "streams: " in ctl(runtime_dir, "stats", name).stdout
+    # Tor (the test SOCKS server) refuses port 60005 with REP 0x05.
+    r = app.do("open x 203.0.113.1 60005")
+    assert not r["ok"] and r["error"] == "ECONNREFUSED", r
+    s = json.loads(ctl(runtime_dir, "stats", name, "--json").stdout)["stats"]
+    assert s["socks_errors"]["0x05"]["count"] == 1, s["socks_errors"]
+    assert s["streams"]["failed"]["refused_by_tor"] == 1
+    text = ctl(runtime_dir, "stats", name).stdout
+    assert "streams: " in text and "0x05 connection refused: 1" in text, text
 
     sock = os.path.join(runtime_dir[1], name + ".sock")
     assert os.path.exists(sock)

@@ -141,8 +141,12 @@ def test_deleting_the_namespace_stops_the_sidecar(servers, netns):
 
 
 def test_other_link_up_is_refused_unless_forced(servers, netns):
+    """A veth up with a default route through it: refused, the link named;
+    with --force served, the default route now the TUN's."""
     sh("ip", "-n", netns, "link", "add", "tgv0", "type", "veth", "peer", "name", "tgv1")
     sh("ip", "-n", netns, "link", "set", "tgv0", "up")
+    sh("ip", "-n", netns, "addr", "add", "192.0.2.2/24", "dev", "tgv0")
+    sh("ip", "-n", netns, "route", "add", "default", "via", "192.0.2.1")
     p = start_as_root(["--netns", "/run/netns/" + netns], servers.socks_addr)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 125, err
