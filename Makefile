@@ -19,7 +19,8 @@ GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gate
                 gateway/confine.c gateway/confine_check.c \
                 gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c \
                 gateway/singleton.c gateway/singleton_parse.c gateway/sidecar.c \
-                gateway/stats.c gateway/control.c gateway/control_client.c
+                gateway/stats.c gateway/control.c gateway/control_client.c \
+                gateway/check.c gateway/torctl_parse.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
                  netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/netstack_offload.c \
                  netstack/arch/sys_arch.c
@@ -82,7 +83,8 @@ UNIT_DIR := build/unit
 UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
               $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp $(UNIT_DIR)/test_packet_syn \
-              $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton $(UNIT_DIR)/test_offload
+              $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton $(UNIT_DIR)/test_offload \
+              $(UNIT_DIR)/test_torctl
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
@@ -126,6 +128,10 @@ $(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
 unit: $(UNIT_TESTS)
+
+$(UNIT_DIR)/test_torctl: tests/unit/test_torctl.c gateway/torctl_parse.c $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 # ---- fuzzing (libFuzzer; clang from Debian) --------------------------------
 # `make check` runs each fuzzer briefly; `make fuzz` runs each for

@@ -53,6 +53,10 @@ const char *cli_usage(void)
            "  --isolate instance|host|stream  which streams share Tor circuits: all of\n"
            "                     this instance's (default), those to one host, none\n"
            "                     instead of running CMD\n"
+           "  --check            say whether torgate will work here (Tor, namespaces,\n"
+           "                     /dev/net/tun, confinement), one line each with the fix\n"
+           "  --tor-control HOST:PORT  Tor's ControlPort, for --check (default\n"
+           "                     " TG_DEFAULT_CONTROL "; cookie authentication)\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
@@ -159,7 +163,8 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
-           OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE };
+           OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
+           OPT_TOR_CONTROL };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -172,6 +177,8 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "force",   no_argument,       NULL, OPT_FORCE },
         { "name",    required_argument, NULL, OPT_NAME },
         { "isolate", required_argument, NULL, OPT_ISOLATE },
+        { "check",   no_argument,       NULL, OPT_CHECK },
+        { "tor-control", required_argument, NULL, OPT_TOR_CONTROL },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -180,7 +187,8 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "version", no_argument,       NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
-    const char *socks = NULL;
+    const char *socks = NULL, *tor_control = NULL;
+    int check = 0;
     int verbose = 0, quiet = 0, seccomp_given = 0, check_confinement = 0;
     unsigned long v;
 
@@ -254,6 +262,12 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
             break;
         case OPT_NAME:
             cfg->name = optarg;
+            break;
+        case OPT_CHECK:
+            check = 1;
+            break;
+        case OPT_TOR_CONTROL:
+            tor_control = optarg;
             break;
         case OPT_ISOLATE:
             if (strcmp(optarg, "instance") == 0)
@@ -342,8 +356,32 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         return CLI_ERROR;
     }
 
+    {
+        /* The control port's address, parsed as the SOCKS one is. */
+        struct tg_config tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        if (cli_parse_hostport(tor_control != NULL ? tor_control : TG_DEFAULT_CONTROL, &tmp, err, errlen) != 0) {
+            char inner[256];
+            snprintf(inner, sizeof(inner), "%s", err);
+            snprintf(err, errlen, "--tor-control: %s", inner);
+            return CLI_ERROR;
+        }
+        cfg->tor_control_addr = tmp.socks_addr;
+        cfg->tor_control_len = tmp.socks_addrlen;
+        snprintf(cfg->tor_control_name, sizeof(cfg->tor_control_name), "%s", tmp.socks_name);
+    }
+
     if (optind < argc)
         cfg->cmd = &argv[optind];
+    if (check) {
+        if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0 ||
+            check_confinement) {
+            set_err(err, errlen, "%s", "--check runs no command and serves nothing; give it alone "
+                    "(with --socks and --tor-control if Tor is elsewhere)");
+            return CLI_ERROR;
+        }
+        return CLI_CHECK;
+    }
     if (check_confinement) {
         if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0) {
             set_err(err, errlen, "%s", "--check-confinement runs no command and serves no TUN; "

@@ -12,6 +12,7 @@ enum cli_action {
     CLI_VERSION,    /* print the version to stdout, exit 0 */
     CLI_ERROR,      /* err holds one line; exit TG_EXIT_FAILURE */
     CLI_CHECK_CONFINEMENT, /* cfg has the SOCKS address: run confine_check() */
+    CLI_CHECK,      /* --check: run check_run() */
 };
 
 /* env_socks is $TORGATE_SOCKS (or NULL); --socks wins over it. */

@@ -9,6 +9,7 @@
 
 #define TORGATE_VERSION "0.1.0"
 #define TG_DEFAULT_SOCKS "127.0.0.1:9050"
+#define TG_DEFAULT_CONTROL "127.0.0.1:9051"
 #define TG_DEFAULT_MTU 1500
 #define TG_MIN_MTU 1280          /* IPv6's minimum */
 #define TG_MAX_MTU 65535
@@ -39,6 +40,9 @@ struct tg_config {
     struct sockaddr_storage socks_addr;
     socklen_t socks_addrlen;
     char socks_name[128];        /* as given, for messages */
+    struct sockaddr_storage tor_control_addr;  /* --tor-control (--check) */
+    socklen_t tor_control_len;
+    char tor_control_name[128];
     int log_level;               /* enum log_level */
     unsigned mtu;
     int tun_fd;                  /* --tun-fd N, or -1 */

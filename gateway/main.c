@@ -4,6 +4,7 @@
  * ever runs half-sandboxed. Once running, an error ends one stream, never
  * the process. */
 #define _GNU_SOURCE
+#include "check.h"
 #include "cli.h"
 #include "config.h"
 #include "confine.h"
@@ -210,6 +211,9 @@ int main(int argc, char **argv)
     case CLI_ERROR:
         log_error("%s", err);
         return TG_EXIT_FAILURE;
+    case CLI_CHECK:
+        log_set_level(cfg.log_level);
+        return check_run(&cfg);
     case CLI_CHECK_CONFINEMENT:
         log_set_level(cfg.log_level);
         return confine_check(&cfg);

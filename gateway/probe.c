@@ -3,6 +3,8 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,18 +36,44 @@ static int wait_fd(int fd, short events, long deadline)
     }
 }
 
+/* Why the last probe failed (probe_reason()). */
+static char reason[512];
+
+static void failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void failed(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+}
+
+const char *probe_reason(void)
+{
+    return reason;
+}
+
 static void unreachable(const struct tg_config *cfg, const char *why)
 {
-    log_error("Tor is not reachable at %s (%s): start Tor (e.g. sudo systemctl start tor) "
+    failed("Tor is not reachable at %s (%s): start Tor (e.g. sudo systemctl start tor) "
               "or point --socks at its SocksPort", cfg->socks_name, why);
 }
 
 int probe_socks(const struct tg_config *cfg, int timeout_ms)
 {
+    if (probe_socks_quiet(cfg, timeout_ms) == 0)
+        return 0;
+    log_error("%s", reason);
+    return -1;
+}
+
+int probe_socks_quiet(const struct tg_config *cfg, int timeout_ms)
+{
     long deadline = now_ms() + timeout_ms;
     int fd = socket(cfg->socks_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        log_error("cannot create a socket to reach Tor at %s: %s", cfg->socks_name, strerror(errno));
+        failed("cannot create a socket to reach Tor at %s: %s", cfg->socks_name, strerror(errno));
         return -1;
     }
     int rc = -1;
@@ -74,13 +102,13 @@ int probe_socks(const struct tg_config *cfg, int timeout_ms)
     size_t got = 0;
     while (got < sizeof(reply)) {
         if (wait_fd(fd, POLLIN, deadline) != 1) {
-            log_error("%s accepted a connection but gave no SOCKS5 answer within %d ms: point "
+            failed("%s accepted a connection but gave no SOCKS5 answer within %d ms: point "
                       "--socks at Tor's SocksPort", cfg->socks_name, timeout_ms);
             goto out;
         }
         ssize_t n = recv(fd, reply + got, sizeof(reply) - got, 0);
         if (n == 0) {
-            log_error("%s closed the connection without a SOCKS5 answer: point --socks at "
+            failed("%s closed the connection without a SOCKS5 answer: point --socks at "
                       "Tor's SocksPort (not its ControlPort or DNSPort)", cfg->socks_name);
             goto out;
         }
@@ -93,18 +121,18 @@ int probe_socks(const struct tg_config *cfg, int timeout_ms)
         got += (size_t)n;
     }
     if (reply[0] != 5) {
-        log_error("%s answered, but not as a SOCKS5 server: point --socks at Tor's SocksPort "
+        failed("%s answered, but not as a SOCKS5 server: point --socks at Tor's SocksPort "
                   "(not an HTTP proxy or ControlPort)", cfg->socks_name);
         goto out;
     }
     if (reply[1] == 0xff) {
-        log_error("the SOCKS5 server at %s does not accept username/password authentication "
+        failed("the SOCKS5 server at %s does not accept username/password authentication "
                   "(RFC 1929), which torgate needs so that each sandbox gets circuits of its "
                   "own: point --socks at Tor's SocksPort", cfg->socks_name);
         goto out;
     }
     if (reply[1] != 0x02) {
-        log_error("the SOCKS5 server at %s chose an authentication method it was not offered "
+        failed("the SOCKS5 server at %s chose an authentication method it was not offered "
                   "(0x%02x): point --socks at Tor's SocksPort", cfg->socks_name, reply[1]);
         goto out;
     }

@@ -1,0 +1,312 @@
+/* torgate --check: whether torgate will work here, one line per check.
+ * "✓" holds, "✗" stops torgate (or what it promises) and says the fix, "!"
+ * works but is worth fixing, "·" could not be checked (and how to let it).
+ * Exit 0 only when there is no ✗. Nothing here changes the system: the
+ * namespace test runs in a child that exits at once. */
+#define _GNU_SOURCE
+#include "check.h"
+#include "log.h"
+#include "probe.h"
+#include "torctl_parse.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CTL_TIMEOUT_MS 3000
+#define REPLY_MAX 8192
+
+struct result {
+    int failed;
+};
+
+static void say(struct result *r, char mark, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(struct result *r, char mark, const char *fmt, ...)
+{
+    const char *sym = mark == 'y' ? "\u2713" : mark == 'n' ? "\u2717" : mark == '!' ? "!" : "\u00b7";
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", sym);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (mark == 'n')
+        r->failed = 1;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* ---- Tor's control port ------------------------------------------------ */
+
+static int ctl_connect(const struct tg_config *cfg)
+{
+    int fd = socket(cfg->tor_control_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tmo = { CTL_TIMEOUT_MS / 1000, 0 };
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+    if (connect(fd, (const struct sockaddr *)&cfg->tor_control_addr, cfg->tor_control_len) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends cmd, reads the reply up to its final "NNN " line. Returns the
+ * status code (250 ok), or -1. */
+static int ctl_cmd(int fd, const char *cmd, char *reply, size_t cap)
+{
+    size_t len = strlen(cmd);
+    if (write(fd, cmd, len) != (ssize_t)len)
+        return -1;
+    size_t got = 0;
+    long deadline = now_ms() + CTL_TIMEOUT_MS;
+    reply[0] = '\0';
+    while (got + 1 < cap && now_ms() < deadline) {
+        ssize_t n = read(fd, reply + got, cap - 1 - got);
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+        reply[got] = '\0';
+        /* The last complete line: "NNN text" (a space) ends the reply. */
+        if (got >= 2 && reply[got - 1] == '\n') {
+            char *last = reply + got - 2;
+            while (last > reply && last[-1] != '\n')
+                last--;
+            if (strlen(last) >= 4 && last[3] == ' ')
+                return atoi(last);
+        }
+    }
+    return -1;
+}
+
+static int ctl_auth(int fd, char *reply, size_t cap, char *why, size_t whylen)
+{
+    struct torctl_auth a;
+    if (ctl_cmd(fd, "PROTOCOLINFO 1\r\n", reply, cap) != 250 || torctl_parse_protocolinfo(reply, &a) != 0) {
+        snprintf(why, whylen, "its PROTOCOLINFO answer could not be read");
+        return -1;
+    }
+    char cmd[160] = "AUTHENTICATE\r\n";
+    if (!(a.methods & TORCTL_AUTH_NULL)) {
+        if (!(a.methods & (TORCTL_AUTH_COOKIE | TORCTL_AUTH_SAFECOOKIE)) || a.cookie_file[0] == '\0') {
+            snprintf(why, whylen, "it wants a password; set CookieAuthentication 1 in torrc");
+            return -1;
+        }
+        unsigned char cookie[32];
+        int cfd = open(a.cookie_file, O_RDONLY | O_CLOEXEC);
+        ssize_t n = cfd >= 0 ? read(cfd, cookie, sizeof(cookie)) : -1;
+        int e = errno;
+        if (cfd >= 0)
+            close(cfd);
+        if (n != (ssize_t)sizeof(cookie)) {
+            snprintf(why, whylen, "its cookie %s cannot be read (%s); add yourself to Tor's group "
+                     "(Debian: sudo adduser $USER debian-tor, then log in again)", a.cookie_file,
+                     n < 0 ? strerror(e) : "short");
+            return -1;
+        }
+        size_t k = (size_t)snprintf(cmd, sizeof(cmd), "AUTHENTICATE ");
+        for (size_t i = 0; i < sizeof(cookie); i++)
+            k += (size_t)snprintf(cmd + k, sizeof(cmd) - k, "%02x", cookie[i]);
+        snprintf(cmd + k, sizeof(cmd) - k, "\r\n");
+    }
+    if (ctl_cmd(fd, cmd, reply, cap) != 250) {
+        snprintf(why, whylen, "it refused our authentication");
+        return -1;
+    }
+    return 0;
+}
+
+static unsigned socks_port_of(const struct tg_config *cfg)
+{
+    if (cfg->socks_addr.ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)&cfg->socks_addr)->sin6_port);
+    return ntohs(((const struct sockaddr_in *)&cfg->socks_addr)->sin_port);
+}
+
+static void check_tor_control(const struct tg_config *cfg, struct result *r)
+{
+    char reply[REPLY_MAX], why[700];
+    int fd = ctl_connect(cfg);
+    if (fd < 0) {
+        say(r, '.', "Tor's control port %s does not answer (%s): bootstrap and SocksPort flags not "
+            "checked; to have them checked: ControlPort %s and CookieAuthentication 1 in torrc, or "
+            "--tor-control HOST:PORT", cfg->tor_control_name, strerror(errno), cfg->tor_control_name);
+        return;
+    }
+    if (ctl_auth(fd, reply, sizeof(reply), why, sizeof(why)) != 0) {
+        say(r, '.', "Tor's control port %s: %s (bootstrap and SocksPort flags not checked)",
+            cfg->tor_control_name, why);
+        close(fd);
+        return;
+    }
+    int progress = 0;
+    char summary[128] = "";
+    if (ctl_cmd(fd, "GETINFO status/bootstrap-phase\r\n", reply, sizeof(reply)) == 250 &&
+        torctl_parse_bootstrap(reply, &progress, summary, sizeof(summary)) == 0) {
+        if (progress == 100)
+            say(r, 'y', "Tor has bootstrapped (100%%: %s)", summary);
+        else
+            say(r, 'n', "Tor has not finished bootstrapping (%d%%: %s); wait, or read Tor's log "
+                "(journalctl -u tor@default) for why it is stuck", progress, summary);
+    } else {
+        say(r, '.', "Tor's bootstrap phase could not be read from %s", cfg->tor_control_name);
+    }
+    struct torctl_socksport sp;
+    unsigned port = socks_port_of(cfg);
+    if (ctl_cmd(fd, "GETCONF SocksPort\r\n", reply, sizeof(reply)) == 250 &&
+        torctl_parse_socksport(reply, port, &sp) == 0 && sp.found) {
+        if (!sp.isolate_auth)
+            say(r, 'n', "SocksPort %u has NoIsolateSOCKSAuth: every sandbox would share circuits; "
+                "remove that flag from the SocksPort line in torrc", port);
+        else
+            say(r, 'y', "SocksPort %u isolates by SOCKS credentials (IsolateSOCKSAuth)", port);
+        if (sp.extended_errors)
+            say(r, 'y', "SocksPort %u has ExtendedErrors: onion service failures are told apart", port);
+        else
+            say(r, '!', "SocksPort %u lacks ExtendedErrors: a failing onion service is only "
+                "\"general failure\"; add it: SocksPort %u ExtendedErrors", port, port);
+    } else {
+        say(r, '.', "Tor's configuration has no SocksPort line for port %u (is --socks the port of "
+            "this Tor?)", port);
+    }
+    close(fd);
+}
+
+/* ---- the kernel -------------------------------------------------------- */
+
+static long read_sysctl(const char *path)
+{
+    char buf[32];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+static void check_userns(struct result *r)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? 0 : (errno & 0x7f) + 1);
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) {
+        say(r, 'n', "cannot test user namespaces (fork: %s)", strerror(errno));
+        return;
+    }
+    long maxns = read_sysctl("/proc/sys/user/max_user_namespaces");
+    if (WEXITSTATUS(st) == 0) {
+        say(r, 'y', "unprivileged user and network namespaces work (user.max_user_namespaces = %ld)", maxns);
+        return;
+    }
+    int e = WEXITSTATUS(st) - 1;
+    long clone_ok = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
+    long apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    if (clone_ok == 0)
+        say(r, 'n', "user namespaces are off (kernel.unprivileged_userns_clone = 0); fix: sudo sysctl "
+            "kernel.unprivileged_userns_clone=1 (and in /etc/sysctl.d/ to keep it)");
+    else if (maxns == 0)
+        say(r, 'n', "user namespaces are off (user.max_user_namespaces = 0); fix: sudo sysctl "
+            "user.max_user_namespaces=15000 (and in /etc/sysctl.d/ to keep it)");
+    else if (apparmor == 1)
+        say(r, 'n', "AppArmor restricts user namespaces (kernel.apparmor_restrict_unprivileged_userns "
+            "= 1) and torgate's profile is not loaded; fix: sudo apparmor_parser -r "
+            "/etc/apparmor.d/torgate");
+    else
+        say(r, 'n', "cannot create a user namespace: %s (user.max_user_namespaces = %ld); are you in a "
+            "container that forbids it?", strerror(e), maxns);
+}
+
+static void check_tun(struct result *r)
+{
+    struct stat st;
+    if (stat("/dev/net/tun", &st) != 0) {
+        say(r, 'n', "/dev/net/tun does not exist; fix: sudo modprobe tun (or sudo mknod /dev/net/tun "
+            "c 10 200)");
+        return;
+    }
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        say(r, 'n', "/dev/net/tun (mode %04o) cannot be opened by you: %s; fix: sudo chmod 0666 "
+            "/dev/net/tun (as desktop distributions ship it)", (unsigned)(st.st_mode & 07777),
+            strerror(errno));
+        return;
+    }
+    close(fd);
+    say(r, 'y', "/dev/net/tun (mode %04o) opens", (unsigned)(st.st_mode & 07777));
+}
+
+static void check_confinement(struct result *r)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    int seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
+    if (abi > 0 && seccomp)
+        say(r, 'y', "Landlock (ABI %ld) and seccomp: the gateway confines itself "
+            "(torgate --check-confinement shows it)", abi);
+    else
+        say(r, '!', "%s%s: the gateway is less confined; Linux 5.13+ with lsm=landlock gives it all",
+            abi > 0 ? "" : "no Landlock", seccomp ? "" : (abi > 0 ? "no seccomp" : " and no seccomp"));
+}
+
+static void check_resolv(struct result *r)
+{
+    struct stat st;
+    char target[256];
+    if (lstat("/etc/resolv.conf", &st) != 0) {
+        say(r, 'y', "/etc/resolv.conf does not exist; the sandbox gets the stub's");
+        return;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t n = readlink("/etc/resolv.conf", target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        say(r, 'y', "/etc/resolv.conf is a link to %s; the sandbox sees the stub's file instead", target);
+        return;
+    }
+    say(r, 'y', "/etc/resolv.conf is a file; the sandbox sees the stub's file instead");
+}
+
+int check_run(const struct tg_config *cfg)
+{
+    struct result r = { 0 };
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (probe_socks_quiet(cfg, 5000) == 0)
+        say(&r, 'y', "Tor's SocksPort answers at %s (username/password accepted)", cfg->socks_name);
+    else
+        say(&r, 'n', "%s", probe_reason());
+    check_tor_control(cfg, &r);
+    check_userns(&r);
+    check_tun(&r);
+    check_confinement(&r);
+    check_resolv(&r);
+    if (fflush(stdout) != 0)
+        return TG_EXIT_FAILURE;
+    return r.failed ? 1 : 0;
+}

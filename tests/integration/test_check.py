@@ -1,0 +1,83 @@
+"""torgate --check: one line per check, a fix on each failing one, exit 0
+only when torgate will work. Here (a test SOCKS server, no Tor control
+port) and with each failing condition made for real: Tor down, a TUN the
+user cannot open, user namespaces disabled (in a user namespace of the
+test's own, whose limit is set to 0). With a real Tor: tests/e2e."""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from tgutil import describe, torgate_path, user_prefix, torgate_env
+from test_core import ClosedPort
+
+CHECK = "\u2713"
+CROSS = "\u2717"
+
+
+def check(args, prefix=None):
+    argv = (user_prefix() if prefix is None else prefix) + [torgate_path(), "--check", *args]
+    return subprocess.run(argv, env=torgate_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=60)
+
+
+def line(cp, words):
+    found = [ln for ln in cp.stdout.splitlines() if words in ln]
+    assert len(found) == 1, "no single line with %r:\n%s" % (words, describe(cp))
+    return found[0]
+
+
+def test_check_passes_here(servers):
+    with ClosedPort() as ctl:
+        cp = check(["--socks", servers.socks_addr, "--tor-control", ctl.addr])
+    assert cp.returncode == 0, describe(cp)
+    assert line(cp, "SocksPort answers at " + servers.socks_addr).startswith(CHECK)
+    assert line(cp, "control port " + ctl.addr).startswith("\u00b7")
+    assert line(cp, "user and network namespaces work").startswith(CHECK)
+    assert line(cp, "/dev/net/tun").startswith(CHECK)
+    assert line(cp, "/etc/resolv.conf").startswith(CHECK)
+    assert CROSS not in cp.stdout
+
+
+def test_check_tor_down():
+    with ClosedPort() as socks, ClosedPort() as ctl:
+        cp = check(["--socks", socks.addr, "--tor-control", ctl.addr])
+    assert cp.returncode == 1, describe(cp)
+    ln = line(cp, "Tor is not reachable at " + socks.addr)
+    assert ln.startswith(CROSS) and "start Tor" in ln and "--socks" in ln
+
+
+def test_check_tun_not_usable(servers):
+    """As a user who cannot open /dev/net/tun (mode 0600, owned by root)."""
+    st = os.stat("/dev/net/tun")
+    os.chmod("/dev/net/tun", 0o600)
+    try:
+        with ClosedPort() as ctl:
+            cp = check(["--socks", servers.socks_addr, "--tor-control", ctl.addr],
+                       prefix=["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+    finally:
+        os.chmod("/dev/net/tun", st.st_mode & 0o7777)
+    assert cp.returncode == 1, describe(cp)
+    ln = line(cp, "/dev/net/tun (mode 0600)")
+    assert ln.startswith(CROSS) and "sudo chmod 0666 /dev/net/tun" in ln, ln
+
+
+def test_check_userns_disabled(servers):
+    """In a user namespace whose user.max_user_namespaces is 0, no further
+    one can be made: the check says so and names the sysctl."""
+    with ClosedPort() as ctl:
+        cmd = "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\""
+        argv = user_prefix() + ["unshare", "-Ur", "sh", "-c", cmd, "sh", torgate_path(), "--check",
+                                "--socks", servers.socks_addr, "--tor-control", ctl.addr]
+        cp = subprocess.run(argv, env=torgate_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=60)
+    assert cp.returncode == 1, describe(cp)
+    ln = line(cp, "user namespaces are off")
+    assert ln.startswith(CROSS) and "user.max_user_namespaces=15000" in ln, ln
+
+
+def test_check_alone():
+    cp = subprocess.run([torgate_path(), "--check", "--", "true"], capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 125 and "--check runs no command" in cp.stderr, describe(cp)
