@@ -3,6 +3,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <sys/socket.h>
 
 #define SOCKS5_MAX_REPLY 262      /* 4 + 1 + 255 + 2 */
 
@@ -10,7 +11,15 @@ int socks_io_greet(const struct socks5_client *c, struct bufferevent *bev)
 {
     uint8_t greeting[SOCKS5_MAX_REQUEST];
     size_t n = socks5_client_greeting(c, greeting);
-    return bufferevent_write(bev, greeting, n) == 0 ? 0 : -1;
+    /* The socket has just connected and is empty: the greeting goes at
+     * once, without a turn of the loop; what does not fit waits in the
+     * bufferevent as before. */
+    ssize_t sent = send(bufferevent_getfd(bev), greeting, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0)
+        sent = 0;                  /* the bufferevent's write meets any error again */
+    if ((size_t)sent == n)
+        return 0;
+    return bufferevent_write(bev, greeting + sent, n - (size_t)sent) == 0 ? 0 : -1;
 }
 
 enum socks5_step socks_io_read(struct socks5_client *c, struct bufferevent *bev)
