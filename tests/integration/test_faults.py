@@ -265,6 +265,10 @@ def test_fault(case, servers, socks_log, calibration, user_tmp_module):
     port = socks_port(servers.socks_addr)
     for name, line in calls:
         if name == "connect":
+            # Its own control directory: whether a socket of that name is
+            # still served (control.c), before the command runs.
+            if "AF_UNIX" in line and re.search(r'sun_path="[^"]*/torgate/[^"/]+\.sock"', line):
+                continue
             assert 'inet_addr("127.0.0.1")' in line and "htons(%d)" % port in line, \
                 "torgate connected elsewhere: %s" % line
         elif name in ("sendto", "sendmsg"):
