@@ -243,16 +243,21 @@ demo: $(TEST_DEPS_STAMP) torgate
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNIT := torgate-netns@.service
 
 install: torgate
 	install -D -m 0755 torgate $(DESTDIR)$(BINDIR)/torgate
+	install -D -m 0644 docs/torgate.1 $(DESTDIR)$(MANDIR)/man1/torgate.1
+	install -D -m 0644 dist/bash-completion/torgate $(DESTDIR)$(COMPLETIONDIR)/torgate
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/systemd/$(UNIT).in > $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
 	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/torgate $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
+	rm -f $(DESTDIR)$(BINDIR)/torgate $(DESTDIR)$(MANDIR)/man1/torgate.1 \
+	      $(DESTDIR)$(COMPLETIONDIR)/torgate $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
 
 clean:
 	rm -rf build/obj build/asan build/unit build/fuzz build/leak build/bench torgate

@@ -27,6 +27,10 @@ def test_install_and_uninstall(tmp_path):
     assert cp.returncode == 0, tgutil.describe(cp)
     binary = os.path.join(dest, "usr/bin/torgate")
     unit = os.path.join(dest, "usr/lib/systemd/system", UNIT)
+    page = os.path.join(dest, "usr/share/man/man1/torgate.1")
+    completion = os.path.join(dest, "usr/share/bash-completion/completions/torgate")
+    for f in (page, completion):
+        assert os.stat(f).st_mode & 0o777 == 0o644, f
     assert os.stat(binary).st_mode & 0o777 == 0o755
     assert os.stat(unit).st_mode & 0o777 == 0o644
     text = open(unit).read()
@@ -34,9 +38,33 @@ def test_install_and_uninstall(tmp_path):
     assert "@BINDIR@" not in text
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
     assert out.returncode == 0 and out.stdout.startswith("torgate "), out
+    # The page renders, without a warning from man or groff.
+    r = subprocess.run(["man", "--warnings", "-l", page], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, MANWIDTH="80"))
+    assert r.returncode == 0 and not r.stderr.strip(), tgutil.describe(r)
+    text = re.sub(".\x08", "", r.stdout)            # no overstrike bold/underline
+    assert "torgate - run a program with Tor as its only network" in text, text[:500]
+    for section in ("SYNOPSIS", "OPTIONS", "CONTROL COMMANDS", "EXIT STATUS", "EXAMPLES"):
+        assert section in text, section
+    r = subprocess.run(["bash", "-n", completion], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, tgutil.describe(r)
     cp = make("uninstall", "DESTDIR=" + dest, "PREFIX=/usr")
     assert cp.returncode == 0, tgutil.describe(cp)
-    assert not os.path.exists(binary) and not os.path.exists(unit)
+    for f in (binary, unit, page, completion):
+        assert not os.path.exists(f), f
+
+
+def test_page_and_completion_know_every_option():
+    """Every long option of --help is in the man page and the completion."""
+    out = subprocess.run([tgutil.torgate_path(), "--help"], capture_output=True, text=True, timeout=10).stdout
+    opts = set(re.findall(r"(--[a-z][a-z-]+)", out))
+    assert len(opts) > 15, out
+    page = open(os.path.join(ROOT, "docs/torgate.1")).read().replace("\\-", "-")
+    completion = open(os.path.join(ROOT, "dist/bash-completion/torgate")).read()
+    for o in sorted(opts):
+        assert o in page, "%s is not in docs/torgate.1" % o
+        assert o in completion or o in ("--close-streams", "--json"), \
+            "%s is not in dist/bash-completion/torgate" % o
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
