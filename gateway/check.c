@@ -7,6 +7,7 @@
 #include "check.h"
 #include "log.h"
 #include "probe.h"
+#include "torctl.h"
 #include "torctl_parse.h"
 
 #include <arpa/inet.h>
@@ -27,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CTL_TIMEOUT_MS 3000
 #define REPLY_MAX 8192
 
 struct result {
@@ -49,96 +49,6 @@ static void say(struct result *r, char mark, const char *fmt, ...)
         r->failed = 1;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* ---- Tor's control port ------------------------------------------------ */
-
-static int ctl_connect(const struct tg_config *cfg)
-{
-    int fd = socket(cfg->tor_control_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct timeval tmo = { CTL_TIMEOUT_MS / 1000, 0 };
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
-    if (connect(fd, (const struct sockaddr *)&cfg->tor_control_addr, cfg->tor_control_len) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
-
-/* Sends cmd, reads the reply up to its final "NNN " line. Returns the
- * status code (250 ok), or -1. */
-static int ctl_cmd(int fd, const char *cmd, char *reply, size_t cap)
-{
-    size_t len = strlen(cmd);
-    if (write(fd, cmd, len) != (ssize_t)len)
-        return -1;
-    size_t got = 0;
-    long deadline = now_ms() + CTL_TIMEOUT_MS;
-    reply[0] = '\0';
-    while (got + 1 < cap && now_ms() < deadline) {
-        ssize_t n = read(fd, reply + got, cap - 1 - got);
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-        reply[got] = '\0';
-        /* The last complete line: "NNN text" (a space) ends the reply. */
-        if (got >= 2 && reply[got - 1] == '\n') {
-            char *last = reply + got - 2;
-            while (last > reply && last[-1] != '\n')
-                last--;
-            if (strlen(last) >= 4 && last[3] == ' ')
-                return atoi(last);
-        }
-    }
-    return -1;
-}
-
-static int ctl_auth(int fd, char *reply, size_t cap, char *why, size_t whylen)
-{
-    struct torctl_auth a;
-    if (ctl_cmd(fd, "PROTOCOLINFO 1\r\n", reply, cap) != 250 || torctl_parse_protocolinfo(reply, &a) != 0) {
-        snprintf(why, whylen, "its PROTOCOLINFO answer could not be read");
-        return -1;
-    }
-    char cmd[160] = "AUTHENTICATE\r\n";
-    if (!(a.methods & TORCTL_AUTH_NULL)) {
-        if (!(a.methods & (TORCTL_AUTH_COOKIE | TORCTL_AUTH_SAFECOOKIE)) || a.cookie_file[0] == '\0') {
-            snprintf(why, whylen, "it wants a password; set CookieAuthentication 1 in torrc");
-            return -1;
-        }
-        unsigned char cookie[32];
-        int cfd = open(a.cookie_file, O_RDONLY | O_CLOEXEC);
-        ssize_t n = cfd >= 0 ? read(cfd, cookie, sizeof(cookie)) : -1;
-        int e = errno;
-        if (cfd >= 0)
-            close(cfd);
-        if (n != (ssize_t)sizeof(cookie)) {
-            snprintf(why, whylen, "its cookie %s cannot be read (%s); add yourself to Tor's group "
-                     "(Debian: sudo adduser $USER debian-tor, then log in again)", a.cookie_file,
-                     n < 0 ? strerror(e) : "short");
-            return -1;
-        }
-        size_t k = (size_t)snprintf(cmd, sizeof(cmd), "AUTHENTICATE ");
-        for (size_t i = 0; i < sizeof(cookie); i++)
-            k += (size_t)snprintf(cmd + k, sizeof(cmd) - k, "%02x", cookie[i]);
-        snprintf(cmd + k, sizeof(cmd) - k, "\r\n");
-    }
-    if (ctl_cmd(fd, cmd, reply, cap) != 250) {
-        snprintf(why, whylen, "it refused our authentication");
-        return -1;
-    }
-    return 0;
-}
 
 static unsigned socks_port_of(const struct tg_config *cfg)
 {
@@ -150,14 +60,14 @@ static unsigned socks_port_of(const struct tg_config *cfg)
 static void check_tor_control(const struct tg_config *cfg, struct result *r)
 {
     char reply[REPLY_MAX], why[700];
-    int fd = ctl_connect(cfg);
+    int fd = torctl_connect(cfg);
     if (fd < 0) {
         say(r, '.', "Tor's control port %s does not answer (%s): bootstrap and SocksPort flags not "
             "checked; to have them checked: ControlPort %s and CookieAuthentication 1 in torrc, or "
             "--tor-control HOST:PORT", cfg->tor_control_name, strerror(errno), cfg->tor_control_name);
         return;
     }
-    if (ctl_auth(fd, reply, sizeof(reply), why, sizeof(why)) != 0) {
+    if (torctl_auth(fd, reply, sizeof(reply), why, sizeof(why)) != 0) {
         say(r, '.', "Tor's control port %s: %s (bootstrap and SocksPort flags not checked)",
             cfg->tor_control_name, why);
         close(fd);
@@ -165,7 +75,7 @@ static void check_tor_control(const struct tg_config *cfg, struct result *r)
     }
     int progress = 0;
     char summary[128] = "";
-    if (ctl_cmd(fd, "GETINFO status/bootstrap-phase\r\n", reply, sizeof(reply)) == 250 &&
+    if (torctl_cmd(fd, "GETINFO status/bootstrap-phase\r\n", reply, sizeof(reply)) == 250 &&
         torctl_parse_bootstrap(reply, &progress, summary, sizeof(summary)) == 0) {
         if (progress == 100)
             say(r, 'y', "Tor has bootstrapped (100%%: %s)", summary);
@@ -177,7 +87,7 @@ static void check_tor_control(const struct tg_config *cfg, struct result *r)
     }
     struct torctl_socksport sp;
     unsigned port = socks_port_of(cfg);
-    if (ctl_cmd(fd, "GETCONF SocksPort\r\n", reply, sizeof(reply)) == 250 &&
+    if (torctl_cmd(fd, "GETCONF SocksPort\r\n", reply, sizeof(reply)) == 250 &&
         torctl_parse_socksport(reply, port, &sp) == 0 && sp.found) {
         if (!sp.isolate_auth)
             say(r, 'n', "SocksPort %u has NoIsolateSOCKSAuth: every sandbox would share circuits; "

@@ -55,8 +55,10 @@ const char *cli_usage(void)
            "                     instead of running CMD\n"
            "  --check            say whether torgate will work here (Tor, namespaces,\n"
            "                     /dev/net/tun, confinement), one line each with the fix\n"
-           "  --tor-control HOST:PORT  Tor's ControlPort, for --check (default\n"
-           "                     " TG_DEFAULT_CONTROL "; cookie authentication)\n"
+           "  --tor-control HOST:PORT  Tor's ControlPort (default " TG_DEFAULT_CONTROL ";\n"
+           "                     cookie authentication): --check reads it, and CMD\n"
+           "                     starts once Tor has bootstrapped\n"
+           "  --no-wait          start CMD without waiting for Tor's bootstrap\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
@@ -164,7 +166,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
            OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
-           OPT_TOR_CONTROL };
+           OPT_TOR_CONTROL, OPT_NO_WAIT };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -179,6 +181,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "isolate", required_argument, NULL, OPT_ISOLATE },
         { "check",   no_argument,       NULL, OPT_CHECK },
         { "tor-control", required_argument, NULL, OPT_TOR_CONTROL },
+        { "no-wait", no_argument,       NULL, OPT_NO_WAIT },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -268,6 +271,9 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
             break;
         case OPT_TOR_CONTROL:
             tor_control = optarg;
+            break;
+        case OPT_NO_WAIT:
+            cfg->no_wait = 1;
             break;
         case OPT_ISOLATE:
             if (strcmp(optarg, "instance") == 0)

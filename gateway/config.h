@@ -51,6 +51,7 @@ struct tg_config {
     int force;                   /* --force: serve a namespace with other links up */
     const char *name;            /* --name (points into argv), or NULL: derived */
     enum tg_isolate isolate;     /* --isolate */
+    int no_wait;                 /* --no-wait: do not wait for Tor's bootstrap */
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

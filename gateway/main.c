@@ -4,6 +4,7 @@
  * ever runs half-sandboxed. Once running, an error ends one stream, never
  * the process. */
 #define _GNU_SOURCE
+#include "bootstrap_wait.h"
 #include "check.h"
 #include "cli.h"
 #include "config.h"
@@ -242,6 +243,10 @@ int main(int argc, char **argv)
     /* Fail closed: no Tor, no command. */
     if (probe_socks(&cfg, PROBE_TIMEOUT_MS) != 0)
         return TG_EXIT_FAILURE;
+
+    /* The command's first connections should find a Tor that can carry them. */
+    if (cfg.cmd != NULL)
+        bootstrap_wait(&cfg);
 
     /* Before the sandbox exists, while the host's filesystem is in view: a
      * browser already running outside would take the command's window. */
