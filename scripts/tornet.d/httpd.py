@@ -6,6 +6,8 @@
 The listening socket is bound by `scripts/tornet` and inherited. Routes:
   GET  /            text/plain "tornet NAME ok\\n" (the page `start` checks)
   GET  /bytes/N     N bytes (N <= 64 MiB): byte i is (i * 7 + 3) & 0xff
+  GET  /page.html   an HTML page for browsers: the same words on a background
+                    of the server's own colour (PAGE_COLORS), for screenshots
   POST /echo        the request body back, byte for byte (Content-Length only)
   anything else     404
 Every response closes the connection. One log line per request.
@@ -17,6 +19,11 @@ import http.server
 import socket
 import socketserver
 import sys
+
+
+# The background of /page.html: one colour per server, so a screenshot
+# tells which one a browser reached.
+PAGE_COLORS = {"web": (46, 139, 87), "onion": (139, 46, 111)}
 
 
 def pattern(n):
@@ -42,6 +49,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/":
             return self.send_body(200, ("tornet %s ok\n" % self.server.tornet_name).encode())
+        if path == "/page.html":
+            rgb = PAGE_COLORS.get(self.server.tornet_name, (0, 0, 0))
+            page = ('<!doctype html><html><head><title>tornet %s</title></head>'
+                    '<body style="margin:0;background:rgb(%d,%d,%d)">'
+                    '<h1 style="color:white;font:bold 48px sans-serif">tornet %s ok</h1></body></html>\n'
+                    % ((self.server.tornet_name,) + rgb + (self.server.tornet_name,)))
+            return self.send_body(200, page.encode(), "text/html; charset=utf-8")
         if path.startswith("/bytes/"):
             try:
                 n = int(path[len("/bytes/"):])
