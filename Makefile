@@ -20,7 +20,8 @@ GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gate
                 gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c \
                 gateway/singleton.c gateway/singleton_parse.c gateway/sidecar.c \
                 gateway/stats.c gateway/control.c gateway/control_client.c \
-                gateway/check.c gateway/torctl.c gateway/torctl_parse.c gateway/bootstrap_wait.c
+                gateway/check.c gateway/torctl.c gateway/torctl_parse.c gateway/bootstrap_wait.c \
+                gateway/expose.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
                  netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/netstack_offload.c \
                  netstack/arch/sys_arch.c

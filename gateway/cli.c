@@ -59,6 +59,9 @@ const char *cli_usage(void)
            "                     cookie authentication): --check reads it, and CMD\n"
            "                     starts once Tor has bootstrapped\n"
            "  --no-wait          start CMD without waiting for Tor's bootstrap\n"
+           "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
+           "                     (e.g. Tor's ControlPort) answers at CMD's\n"
+           "                     127.0.0.1:PORT (default the same); logged when used\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
@@ -166,7 +169,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
            OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
-           OPT_TOR_CONTROL, OPT_NO_WAIT };
+           OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -182,6 +185,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "check",   no_argument,       NULL, OPT_CHECK },
         { "tor-control", required_argument, NULL, OPT_TOR_CONTROL },
         { "no-wait", no_argument,       NULL, OPT_NO_WAIT },
+        { "expose",  required_argument, NULL, OPT_EXPOSE },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -275,6 +279,27 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         case OPT_NO_WAIT:
             cfg->no_wait = 1;
             break;
+        case OPT_EXPOSE: {
+            char buf[16];
+            unsigned long hp, np;
+            snprintf(buf, sizeof(buf), "%s", optarg);
+            char *colon = strchr(buf, ':');
+            if (colon != NULL)
+                *colon = '\0';
+            if (strlen(optarg) >= sizeof(buf) || parse_uint(buf, 1, 65535, &hp) != 0 ||
+                (colon != NULL ? parse_uint(colon + 1, 1, 65535, &np) : (np = hp, 0)) != 0) {
+                set_err(err, errlen, "bad --expose '%s': give HOSTPORT or HOSTPORT:PORT (1-65535)", optarg);
+                return CLI_ERROR;
+            }
+            if (cfg->nexpose == TG_MAX_EXPOSE) {
+                set_err(err, errlen, "too many --expose (at most %s)", "8");
+                return CLI_ERROR;
+            }
+            cfg->expose[cfg->nexpose].host_port = (unsigned short)hp;
+            cfg->expose[cfg->nexpose].ns_port = (unsigned short)np;
+            cfg->nexpose++;
+            break;
+        }
         case OPT_ISOLATE:
             if (strcmp(optarg, "instance") == 0)
                 cfg->isolate = TG_ISOLATE_INSTANCE;
@@ -408,6 +433,10 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
     }
     if (cfg->force && cfg->netns_path == NULL && cfg->netns_pid <= 0) {
         set_err(err, errlen, "%s", "--force is for --netns and --pid (a namespace with other links up)");
+        return CLI_ERROR;
+    }
+    if (cfg->nexpose > 0 && cfg->cmd == NULL) {
+        set_err(err, errlen, "%s", "--expose opens a port on a command's loopback; give -- CMD");
         return CLI_ERROR;
     }
     if (seccomp_given && (cfg->netns_path != NULL || cfg->netns_pid > 0)) {

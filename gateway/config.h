@@ -13,6 +13,7 @@
 #define TG_DEFAULT_MTU 1500
 #define TG_MIN_MTU 1280          /* IPv6's minimum */
 #define TG_MAX_MTU 65535
+#define TG_MAX_EXPOSE 8
 
 /* Exit codes, as env(1) and timeout(1) use them. */
 #define TG_EXIT_FAILURE   125    /* torgate itself failed */
@@ -52,6 +53,10 @@ struct tg_config {
     const char *name;            /* --name (points into argv), or NULL: derived */
     enum tg_isolate isolate;     /* --isolate */
     int no_wait;                 /* --no-wait: do not wait for Tor's bootstrap */
+    /* --expose HOSTPORT[:PORT]: the host's 127.0.0.1:host_port reachable
+     * at the sandbox's 127.0.0.1:ns_port (expose.c). */
+    struct { unsigned short host_port, ns_port; } expose[TG_MAX_EXPOSE];
+    int nexpose;
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

@@ -156,6 +156,15 @@ static int landlock_apply(const struct tg_config *cfg, struct confine_status *st
                      (unsigned)np.port, strerror(errno));
             rc = -1;
         }
+        /* --expose: the host ports the user chose, and no other. */
+        for (int i = 0; rc == 0 && i < cfg->nexpose; i++) {
+            np.port = cfg->expose[i].host_port;
+            if (syscall(SYS_landlock_add_rule, rs, TG_LL_RULE_NET_PORT, &np, 0) != 0) {
+                snprintf(err, errlen, "cannot allow TCP to --expose port %u in Landlock: %s",
+                         (unsigned)np.port, strerror(errno));
+                rc = -1;
+            }
+        }
     }
     if (rc == 0 && ll_allow_control_dir(rs) != 0) {
         snprintf(err, errlen, "cannot let the gateway remove its control socket under Landlock: %s",
@@ -271,6 +280,12 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct tg_config *cfg, pid_t
                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fam),
                               SCMP_A1(SCMP_CMP_MASKED_EQ, ~flags & 0xffffffffu, SOCK_STREAM),
                               SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)protos[i]));
+    /* --expose connects to the host's 127.0.0.1. */
+    for (size_t i = 0; rc == 0 && cfg->nexpose > 0 && fam != AF_INET && i < 2; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_INET),
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, ~flags & 0xffffffffu, SOCK_STREAM),
+                              SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)protos[i]));
     /* Non-blocking mode and FD_CLOEXEC, and the bytes waiting on a socket. */
     static const int fcntl_ops[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
     for (size_t i = 0; rc == 0 && i < sizeof(fcntl_ops) / sizeof(fcntl_ops[0]); i++)
@@ -369,8 +384,9 @@ int confine_gateway(const struct tg_config *cfg, unsigned layers, pid_t child,
         return -1;
     if ((layers & CONFINE_SECCOMP) && seccomp_apply(cfg, child, st, err, errlen) != 0)
         return -1;
-    log_info("gateway confined: %s%s%s; %s", st->fs_closed ? "no filesystem access" : "filesystem open",
+    log_info("gateway confined: %s%s%s%s; %s", st->fs_closed ? "no filesystem access" : "filesystem open",
              st->net_closed ? ", TCP connect only to Tor's port" : "",
+             st->net_closed && cfg->nexpose > 0 ? " and the --expose ports" : "",
              st->abstract_scoped ? ", no abstract unix sockets" : "",
              st->seccomp ? "seccomp allow-list loaded" : "no seccomp");
     return 0;

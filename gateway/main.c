@@ -10,6 +10,7 @@
 #include "config.h"
 #include "confine.h"
 #include "control.h"
+#include "expose.h"
 #include "log.h"
 #include "loop.h"
 #include "probe.h"
@@ -157,8 +158,13 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     struct control *ctl = NULL;
     /* Before the command runs, so not one of its packets meets an
      * unconfined gateway. */
-    if (l == NULL || control_up(cfg, l, &ctl) != 0 || confine(cfg, sb.pid) != 0 ||
-        sandbox_release(&sb) != 0) {
+    struct expose *xp = NULL;
+    if (l != NULL && cfg->nexpose > 0 &&
+        (xp = expose_start(loop_base(l), cfg, sb.expose_fd)) == NULL)
+        log_error("cannot serve --expose");
+    if (l == NULL || (cfg->nexpose > 0 && xp == NULL) || control_up(cfg, l, &ctl) != 0 ||
+        confine(cfg, sb.pid) != 0 || sandbox_release(&sb) != 0) {
+        expose_free(xp);
         control_close(ctl);
         if (l != NULL)
             loop_free(l);
@@ -168,6 +174,7 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     }
     log_info("running %s with Tor at %s as its only network", cfg->cmd[0], cfg->socks_name);
     int code = loop_run(l);
+    expose_free(xp);
     control_close(ctl);
     loop_free(l);
     close(sb.tun_fd);

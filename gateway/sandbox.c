@@ -11,6 +11,8 @@
 #include "tun.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #define TAG_TUN   'T'
 #define TAG_ERROR 'E'
 #define TAG_GO    'G'
+#define TAG_EXPOSE 'X'
 
 void sandbox_forwarded_signals(sigset_t *set)
 {
@@ -115,6 +118,25 @@ static int setup_mounts(char *err, size_t errlen)
     return 0;
 }
 
+/* --expose: a listener on the sandbox's own loopback, made here (in its
+ * network namespace) and served by the gateway. */
+static int expose_listen(unsigned short port, char *err, size_t errlen)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 16) != 0) {
+        snprintf(err, errlen, "--expose: cannot listen on the sandbox's 127.0.0.1:%u: %s",
+                 (unsigned)port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofile, int ctl,
                       uid_t uid, gid_t gid, const struct sandbox *sb)
 {
@@ -141,6 +163,16 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
         goto fail;
     }
     close(tun);
+    for (int i = 0; i < cfg->nexpose; i++) {
+        int l = expose_listen(cfg->expose[i].ns_port, err, sizeof(err));
+        if (l < 0 || fdpass_send(ctl, TAG_EXPOSE, l) != 0) {
+            if (l >= 0)
+                snprintf(err, sizeof(err), "cannot hand the --expose listener to the gateway: %s",
+                         strerror(errno));
+            goto fail;
+        }
+        close(l);
+    }
 
     char tag = 0;
     ssize_t n;
@@ -168,6 +200,8 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, 
     sb->pid = -1;
     sb->ctl = -1;
     sb->tun_fd = -1;
+    for (int i = 0; i < TG_MAX_EXPOSE; i++)
+        sb->expose_fd[i] = -1;
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         log_error("cannot create the sandbox's control socket: %s", strerror(errno));
@@ -213,7 +247,20 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, 
     int r = fdpass_recv(sb->ctl, &tag, &fd);
     if (r == 1 && tag == TAG_TUN && fd >= 0) {
         sb->tun_fd = fd;
-        return 0;
+        int i = 0;
+        for (; i < cfg->nexpose; i++) {
+            fd = -1;
+            r = fdpass_recv(sb->ctl, &tag, &fd);
+            if (r != 1 || tag != TAG_EXPOSE || fd < 0)
+                break;
+            sb->expose_fd[i] = fd;
+        }
+        if (i == cfg->nexpose)
+            return 0;
+        close(sb->tun_fd);
+        sb->tun_fd = -1;
+        for (int k = 0; k < i; k++)
+            close(sb->expose_fd[k]);
     }
     if (fd >= 0)
         close(fd);

@@ -13,6 +13,7 @@ struct sandbox {
     pid_t pid;      /* the sandbox's init (PID 1 inside), seen from here */
     int ctl;        /* socketpair to it; closing it before release aborts */
     int tun_fd;     /* received from the sandbox */
+    int expose_fd[TG_MAX_EXPOSE];  /* listening on the sandbox's loopback (--expose) */
     int cookie;     /* marks the signals the gateway forwards (sigqueue) */
     int own_pgrp;   /* no terminal: the sandbox has its own process group,
                        so only the gateway's forwarding reaches CMD */
