@@ -59,6 +59,8 @@ const char *cli_usage(void)
            "                     cookie authentication): --check reads it, and CMD\n"
            "                     starts once Tor has bootstrapped\n"
            "  --no-wait          start CMD without waiting for Tor's bootstrap\n"
+           "  --publish [ADDR:]HOSTPORT:PORT  reach CMD's service on PORT from the host\n"
+           "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
            "                     (e.g. Tor's ControlPort) answers at CMD's\n"
            "                     127.0.0.1:PORT (default the same); logged when used\n"
@@ -83,6 +85,41 @@ const char *cli_usage(void)
 static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
 {
     snprintf(err, errlen, fmt, arg);
+}
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* [ADDR:]HOSTPORT:PORT; ADDR numeric (IPv6 in brackets), 127.0.0.1 by default. */
+static int parse_publish(const char *arg, struct tg_config *cfg, char *err, size_t errlen)
+{
+    char buf[96], hostport[96];
+    unsigned long port, hp;
+    const char *last = strrchr(arg, ':');
+    if (strlen(arg) >= sizeof(buf) || last == NULL || parse_uint(last + 1, 1, 65535, &port) != 0) {
+        set_err(err, errlen, "bad --publish '%s': give [ADDR:]HOSTPORT:PORT", arg);
+        return -1;
+    }
+    snprintf(buf, sizeof(buf), "%.*s", (int)(last - arg), arg);
+    if (cfg->npublish == TG_MAX_PUBLISH) {
+        set_err(err, errlen, "too many --publish (at most %s)", "8");
+        return -1;
+    }
+    if (parse_uint(buf, 1, 65535, &hp) == 0)
+        snprintf(hostport, sizeof(hostport), "127.0.0.1:%lu", hp);
+    else
+        snprintf(hostport, sizeof(hostport), "%s", buf);
+    struct tg_config tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    if (cli_parse_hostport(hostport, &tmp, err, errlen) != 0) {
+        set_err(err, errlen, "bad --publish '%s': give [ADDR:]HOSTPORT:PORT with a numeric ADDR", arg);
+        return -1;
+    }
+    cfg->publish[cfg->npublish].addr = tmp.socks_addr;
+    cfg->publish[cfg->npublish].addrlen = tmp.socks_addrlen;
+    snprintf(cfg->publish[cfg->npublish].name, sizeof(cfg->publish[0].name), "%.63s", hostport);
+    cfg->publish[cfg->npublish].ns_port = (unsigned short)port;
+    cfg->npublish++;
+    return 0;
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -169,7 +206,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
            OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
-           OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE };
+           OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE, OPT_PUBLISH };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -186,6 +223,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "tor-control", required_argument, NULL, OPT_TOR_CONTROL },
         { "no-wait", no_argument,       NULL, OPT_NO_WAIT },
         { "expose",  required_argument, NULL, OPT_EXPOSE },
+        { "publish", required_argument, NULL, OPT_PUBLISH },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -278,6 +316,10 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
             break;
         case OPT_NO_WAIT:
             cfg->no_wait = 1;
+            break;
+        case OPT_PUBLISH:
+            if (parse_publish(optarg, cfg, err, errlen) != 0)
+                return CLI_ERROR;
             break;
         case OPT_EXPOSE: {
             char buf[16];
@@ -433,6 +475,10 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
     }
     if (cfg->force && cfg->netns_path == NULL && cfg->netns_pid <= 0) {
         set_err(err, errlen, "%s", "--force is for --netns and --pid (a namespace with other links up)");
+        return CLI_ERROR;
+    }
+    if (cfg->npublish > 0 && cfg->cmd == NULL) {
+        set_err(err, errlen, "%s", "--publish reaches a command's service; give -- CMD");
         return CLI_ERROR;
     }
     if (cfg->nexpose > 0 && cfg->cmd == NULL) {

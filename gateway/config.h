@@ -14,6 +14,7 @@
 #define TG_MIN_MTU 1280          /* IPv6's minimum */
 #define TG_MAX_MTU 65535
 #define TG_MAX_EXPOSE 8
+#define TG_MAX_PUBLISH 8
 
 /* Exit codes, as env(1) and timeout(1) use them. */
 #define TG_EXIT_FAILURE   125    /* torgate itself failed */
@@ -57,6 +58,15 @@ struct tg_config {
      * at the sandbox's 127.0.0.1:ns_port (expose.c). */
     struct { unsigned short host_port, ns_port; } expose[TG_MAX_EXPOSE];
     int nexpose;
+    /* --publish [ADDR:]HOSTPORT:PORT: the host's ADDR:HOSTPORT leads to the
+     * command's port PORT (publish.c). */
+    struct {
+        struct sockaddr_storage addr;
+        socklen_t addrlen;
+        char name[64];
+        unsigned short ns_port;
+    } publish[TG_MAX_PUBLISH];
+    int npublish;
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

@@ -85,6 +85,11 @@ static void ns_tcp_gone(void *stream, int clean)
     ((struct stream_head *)stream)->ops->gone(stream, clean);
 }
 
+static void ns_tcp_connected(void *stream)
+{
+    ((struct stream_head *)stream)->ops->connected(stream);
+}
+
 static void ns_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
 {
     struct loop *l = ctx;
@@ -103,6 +108,7 @@ static const struct netstack_callbacks ns_callbacks = {
     .tcp_fin = ns_tcp_fin,
     .tcp_sent = ns_tcp_sent,
     .tcp_gone = ns_tcp_gone,
+    .tcp_connected = ns_tcp_connected,
     .tun_write = ns_tun_write,
 };
 

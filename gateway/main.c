@@ -11,6 +11,7 @@
 #include "confine.h"
 #include "control.h"
 #include "expose.h"
+#include "publish.h"
 #include "log.h"
 #include "loop.h"
 #include "probe.h"
@@ -159,12 +160,19 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     /* Before the command runs, so not one of its packets meets an
      * unconfined gateway. */
     struct expose *xp = NULL;
+    struct publish *pb = NULL;
+    int pfd[TG_MAX_PUBLISH];
     if (l != NULL && cfg->nexpose > 0 &&
         (xp = expose_start(loop_base(l), cfg, sb.expose_fd)) == NULL)
         log_error("cannot serve --expose");
-    if (l == NULL || (cfg->nexpose > 0 && xp == NULL) || control_up(cfg, l, &ctl) != 0 ||
+    if (l != NULL && cfg->npublish > 0 && publish_listen(cfg, pfd) == 0 &&
+        (pb = publish_start(loop_base(l), cfg, pfd)) == NULL)
+        log_error("cannot serve --publish");
+    if (l == NULL || (cfg->nexpose > 0 && xp == NULL) || (cfg->npublish > 0 && pb == NULL) ||
+        control_up(cfg, l, &ctl) != 0 ||
         confine(cfg, sb.pid) != 0 || sandbox_release(&sb) != 0) {
         expose_free(xp);
+        publish_free(pb);
         control_close(ctl);
         if (l != NULL)
             loop_free(l);
@@ -175,6 +183,7 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     log_info("running %s with Tor at %s as its only network", cfg->cmd[0], cfg->socks_name);
     int code = loop_run(l);
     expose_free(xp);
+    publish_free(pb);
     control_close(ctl);
     loop_free(l);
     close(sb.tun_fd);

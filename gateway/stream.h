@@ -10,6 +10,8 @@ struct stream_ops {
     void (*fin)(void *stream);
     void (*sent)(void *stream);
     void (*gone)(void *stream, int clean);
+    /* Only for connections the gateway opens (publish.c). */
+    void (*connected)(void *stream);
 };
 
 struct stream_head {

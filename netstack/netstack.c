@@ -68,6 +68,11 @@ const struct netstack_stats *netstack_stats(void)
 
 /* ---- netif ---------------------------------------------------------- */
 
+const struct netstack_callbacks *netstack_callbacks_get(void)
+{
+    return ns.cb;
+}
+
 unsigned netstack_mtu(void)
 {
     return ns.mtu;
@@ -505,7 +510,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     return ERR_OK;
 }
 
-static void conn_attach(struct tcp_pcb *pcb, void *stream)
+void netstack_conn_attach(struct tcp_pcb *pcb, void *stream)
 {
     tcp_arg(pcb, stream);
     tcp_recv(pcb, on_recv);
@@ -552,7 +557,7 @@ struct ns_conn *netstack_pending_accept(struct ns_pending *pend, void *stream)
         ns.stats.syn_lost++;
         return NULL;
     }
-    conn_attach(pcb, stream);
+    netstack_conn_attach(pcb, stream);
     return (struct ns_conn *)pcb;
 }
 

@@ -34,6 +34,8 @@ struct netstack_callbacks {
      * clean: it ended with both FINs exchanged (every byte from the app was
      * delivered first); otherwise it was reset, aborted or timed out. */
     void (*tcp_gone)(void *stream, int clean);
+    /* A connection netstack_connect() opened is established. */
+    void (*tcp_connected)(void *stream);
     /* One IP packet for the app, as an iovec (scatter, never split). */
     void (*tun_write)(void *ctx, const struct iovec *iov, int iovcnt);
 };
@@ -95,6 +97,11 @@ int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
 struct ns_conn *netstack_pending_accept(struct ns_pending *pend, void *stream);
 void netstack_pending_refuse(struct ns_pending *pend);
 void netstack_pending_drop(struct ns_pending *pend);
+
+/* A connection to the app from flow->src (the gateway's side of the TUN)
+ * to flow->dst:dport. tcp_connected(stream) when it is up; tcp_gone(stream,
+ * 0) if it fails. NULL if it cannot even be tried. */
+struct ns_conn *netstack_connect(const struct ns_flow *flow, void *stream);
 
 /* Accepted connections. */
 size_t netstack_conn_sndbuf(const struct ns_conn *c);

@@ -24,6 +24,11 @@ int netstack_offload_on(void);
 struct pbuf *netstack_rx_take(void *rx, size_t n, const uint8_t **hdr, struct netstack_stats *st);
 void netstack_rx_shutdown(void);
 
+struct tcp_pcb;
+const struct netstack_callbacks *netstack_callbacks_get(void);
+/* The callbacks of a connection to a stream (netstack.c). */
+void netstack_conn_attach(struct tcp_pcb *pcb, void *stream);
+
 /* Writes one packet of our own to the TUN, towards the app. */
 void netstack_tun_send(const void *data, size_t len);
 
