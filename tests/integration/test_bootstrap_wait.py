@@ -7,59 +7,42 @@ terminal it draws none; --no-wait does not wait at all."""
 import os
 import pty
 import re
-import socket
 import subprocess
-import threading
 import time
 
+import tgutil
 from tgutil import describe, torgate_argv, torgate_env
 
 STEPS = [(30, "Loading relay descriptors"), (60, "Connecting to a relay"), (100, "Done")]
 
 
-class FakeControl:
+class FakeControl(tgutil.LoopbackServer):
     """Answers PROTOCOLINFO, AUTHENTICATE and GETINFO status/bootstrap-phase;
     each GETINFO moves one step on. Records when it said 100%."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.addr = "127.0.0.1:%d" % self.sock.getsockname()[1]
         self.getinfo = 0
         self.done_at = None
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._conn, args=(c,), daemon=True).start()
-
-    def _conn(self, c):
+    def handle(self, c, _):
         f = c.makefile("rwb")
-        with c:
-            for line in f:
-                cmd = line.decode().strip()
-                if cmd.startswith("PROTOCOLINFO"):
-                    f.write(b"250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n")
-                elif cmd.startswith("AUTHENTICATE"):
-                    f.write(b"250 OK\r\n")
-                elif cmd == "GETINFO status/bootstrap-phase":
-                    p, s = STEPS[min(self.getinfo, len(STEPS) - 1)]
-                    self.getinfo += 1
-                    if p == 100 and self.done_at is None:
-                        self.done_at = time.monotonic()
-                    f.write(('250-status/bootstrap-phase=NOTICE BOOTSTRAP PROGRESS=%d TAG=x '
-                             'SUMMARY="%s"\r\n250 OK\r\n' % (p, s)).encode())
-                else:
-                    f.write(b"510 Unrecognized command\r\n")
-                f.flush()
-
-    def close(self):
-        self.sock.close()
+        for line in f:
+            cmd = line.decode().strip()
+            if cmd.startswith("PROTOCOLINFO"):
+                f.write(b"250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n")
+            elif cmd.startswith("AUTHENTICATE"):
+                f.write(b"250 OK\r\n")
+            elif cmd == "GETINFO status/bootstrap-phase":
+                p, s = STEPS[min(self.getinfo, len(STEPS) - 1)]
+                self.getinfo += 1
+                if p == 100 and self.done_at is None:
+                    self.done_at = time.monotonic()
+                f.write(('250-status/bootstrap-phase=NOTICE BOOTSTRAP PROGRESS=%d TAG=x '
+                         'SUMMARY="%s"\r\n250 OK\r\n' % (p, s)).encode())
+            else:
+                f.write(b"510 Unrecognized command\r\n")
+            f.flush()
 
 
 # The command says when it started, on stdout.

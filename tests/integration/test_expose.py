@@ -3,11 +3,9 @@ the command's own loopback, and nothing else of the host does. The host
 side here is an echo listener on 127.0.0.1; the command connects to its
 127.0.0.1:PORT inside the sandbox."""
 
-import socket
-import threading
-
 import pytest
 
+import tgutil
 from tgutil import describe
 
 PROBE = """
@@ -29,33 +27,22 @@ except OSError as e:
 """
 
 
-class Echo:
+class Echo(tgutil.LoopbackServer):
+    """Sends back what it got, once the peer has half-closed."""
+
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
         self.peers = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self):
+    def handle(self, c, addr):
+        self.peers.append(addr)
+        data = b""
         while True:
-            try:
-                c, addr = self.sock.accept()
-            except OSError:
-                return
-            self.peers.append(addr)
-            with c:
-                data = b""
-                while True:
-                    b = c.recv(100)
-                    if not b:
-                        break
-                    data += b
-                c.sendall(data)
-
-    def close(self):
-        self.sock.close()
+            b = c.recv(100)
+            if not b:
+                break
+            data += b
+        c.sendall(data)
 
 
 def probe(run_torgate, opts, port):

@@ -9,45 +9,28 @@ The servers here are scripted: each answers any greeting with fixed bytes
 
 import os
 import re
-import socket
-import threading
 
 import pytest
 
+import tgutil
 from tgutil import describe
 
 
-class Scripted:
-    """A listener on 127.0.0.1 that reads a greeting and answers `reply`
-    (None: closes without a word). Records what it was sent."""
+class Scripted(tgutil.LoopbackServer):
+    """Reads a greeting and answers `reply` (None: closes without a word).
+    Records what it was sent."""
 
     def __init__(self, reply):
         self.reply = reply
         self.got = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.addr = "127.0.0.1:%d" % self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with c:
-                c.settimeout(5)
-                try:
-                    self.got.append(c.recv(64))
-                    if self.reply is not None:
-                        c.sendall(self.reply)
-                        c.recv(64)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.sock.close()
+    def handle(self, c, _):
+        c.settimeout(5)
+        self.got.append(c.recv(64))
+        if self.reply is not None:
+            c.sendall(self.reply)
+            c.recv(64)
 
 
 CASES = [

@@ -7,7 +7,9 @@ import os
 import pwd
 import select
 import signal
+import socket
 import subprocess
+import threading
 import sys
 import time
 
@@ -426,3 +428,38 @@ class SocksLog:
 
     def new(self):
         return self._read(self.offset)
+
+
+class LoopbackServer:
+    """A TCP listener on 127.0.0.1 (an ephemeral port) for scripted peers in
+    tests: each connection is handed to self.handle(conn, addr) in a thread
+    of its own. .port, .addr ("127.0.0.1:PORT"); close() stops it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.addr = "127.0.0.1:%d" % self.port
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, a = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(c, a), daemon=True).start()
+
+    def _one(self, c, a):
+        with c:
+            try:
+                self.handle(c, a)
+            except OSError:
+                pass
+
+    def handle(self, conn, addr):
+        raise NotImplementedError
+
+    def close(self):
+        self.sock.close()
