@@ -189,6 +189,12 @@ static int bind_at(struct control *c)
     return 0;
 }
 
+int control_prepare_dir(char *dir, size_t cap)
+{
+    char why[256];
+    return control_dir(dir, cap, why, sizeof(why)) == 0 && dir_ready(dir, why, sizeof(why)) == 0 ? 0 : -1;
+}
+
 struct control *control_open(const struct tg_config *cfg, char *err, size_t errlen)
 {
     err[0] = '\0';

@@ -14,6 +14,10 @@ struct loop;
  * $XDG_RUNTIME_DIR/torgate. -1 (err says why) when there is no such place. */
 int control_dir(char *dir, size_t cap, char *err, size_t errlen);
 
+/* Makes that directory now (mode 0700), so that a sandbox made next can
+ * hide it. 0 and its path, or -1 (no control sockets here). */
+int control_prepare_dir(char *dir, size_t cap);
+
 /* Before confinement: makes the control socket (mode 0600 in a 0700
  * directory) named after cfg->name or what torgate serves. Returns NULL
  * with err set when that must stop torgate (a --name already running),

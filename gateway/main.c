@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "probe.h"
 #include "sandbox.h"
+#include "sandbox_fs.h"
 #include "seccomp_app.h"
 #include "sidecar.h"
 #include "singleton.h"
@@ -153,6 +154,9 @@ static int run_sidecar(const struct tg_config *cfg)
 static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile)
 {
     struct sandbox sb;
+    char cdir[108];
+    if (control_prepare_dir(cdir, sizeof(cdir)) == 0)
+        sandbox_fs_mask_control_dir(cdir);
     if (sandbox_start(cfg, app_nofile, &sb) != 0)
         return TG_EXIT_FAILURE;
     struct loop *l = loop_new(cfg, sb.tun_fd, &sb);

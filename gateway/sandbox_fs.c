@@ -43,6 +43,15 @@ static const char *const masked_dirs[] = {
 };
 static const char *const scratch_dirs[] = { "/tmp", "/mnt", "/media", "/var/tmp", "/run" };
 
+/* torgate's own control sockets (control.c): a program in one sandbox must
+ * neither see nor steer any torgate, its own included. */
+static char control_dir_mask[PATH_MAX];
+
+void sandbox_fs_mask_control_dir(const char *dir)
+{
+    snprintf(control_dir_mask, sizeof(control_dir_mask), "%s", dir != NULL ? dir : "");
+}
+
 /* "search .": an explicit, empty search list. Without a search line glibc
  * derives one from the hostname, and "intranet" would go to Tor as
  * "intranet.corp.example", telling the exit the host's domain. */
@@ -79,10 +88,12 @@ static int write_text(const char *path, int excl, char *err, size_t errlen)
 static int mask_dirs(char masked[][PATH_MAX], int *nmasked, char *err, size_t errlen)
 {
     *nmasked = 0;
-    for (size_t i = 0; i < sizeof(masked_dirs) / sizeof(masked_dirs[0]); i++) {
+    size_t n = sizeof(masked_dirs) / sizeof(masked_dirs[0]);
+    for (size_t i = 0; i <= n; i++) {
+        const char *dir = i < n ? masked_dirs[i] : control_dir_mask;
         char real[PATH_MAX];
         struct stat st;
-        if (realpath(masked_dirs[i], real) == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+        if (dir[0] == '\0' || realpath(dir, real) == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
             continue;
         int dup = 0;
         for (int k = 0; k < *nmasked; k++)
@@ -90,11 +101,12 @@ static int mask_dirs(char masked[][PATH_MAX], int *nmasked, char *err, size_t er
         if (dup)
             continue;
         if (mount("tmpfs", real, "tmpfs", TMPFS_FLAGS, "mode=0755,size=64k") != 0) {
-            snprintf(err, errlen, "cannot hide %s (a resolver that bypasses Tor): %s", real,
+            snprintf(err, errlen, "cannot hide %s (%s): %s", real,
+                     i < n ? "a resolver that bypasses Tor" : "torgate's control sockets",
                      strerror(errno));
             return -1;
         }
-        log_info("sandbox: hid %s (a path around Tor)", real);
+        log_info("sandbox: hid %s (%s)", real, i < n ? "a path around Tor" : "torgate's control sockets");
         snprintf(masked[(*nmasked)++], PATH_MAX, "%s", real);
     }
     return 0;
@@ -266,7 +278,7 @@ static int place_resolv_conf(char masked[][PATH_MAX], int nmasked, char *err, si
 
 int sandbox_fs_setup(char *err, size_t errlen)
 {
-    char masked[sizeof(masked_dirs) / sizeof(masked_dirs[0])][PATH_MAX];
+    char masked[sizeof(masked_dirs) / sizeof(masked_dirs[0]) + 1][PATH_MAX];
     int nmasked = 0;
     if (mask_dirs(masked, &nmasked, err, errlen) != 0)
         return -1;

@@ -242,3 +242,16 @@ def test_bad_names_and_verbs(run_torgate, runtime_dir):
     assert cp.returncode == 1 and "no torgate named no-such-torgate" in cp.stderr, describe(cp)
     cp = run_torgate(["--isolate", "site", "--", "true"])
     assert cp.returncode == 125 and "bad --isolate 'site'" in cp.stderr, describe(cp)
+
+
+def test_sandbox_sees_no_control_socket(popen_torgate, run_torgate, runtime_dir):
+    """A program in one sandbox can neither list nor steer any torgate, its
+    own included: the control directory is hidden inside every sandbox."""
+    name = uniq()
+    other = App(popen_torgate, runtime_dir, "--name", name)
+    wait_listed(runtime_dir, name)
+    inside = "ls -A %s; %s ls --json" % (runtime_dir[1], tgutil.torgate_path())
+    cp = run_torgate(["--", "sh", "-c", inside], env=env_for(runtime_dir))
+    assert cp.returncode == 0, describe(cp)
+    assert cp.stdout.strip() == "[]", describe(cp)       # nothing in the directory, no instance
+    assert other.quit()[0] == 0
