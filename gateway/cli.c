@@ -59,6 +59,8 @@ const char *cli_usage(void)
            "                     cookie authentication): --check reads it, and CMD\n"
            "                     starts once Tor has bootstrapped\n"
            "  --no-wait          start CMD without waiting for Tor's bootstrap\n"
+           "  --dbus             let CMD reach the D-Bus session bus (hidden by\n"
+           "                     default: it asks programs outside to act for CMD)\n"
            "  --publish [ADDR:]HOSTPORT:PORT  reach CMD's service on PORT from the host\n"
            "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
@@ -206,7 +208,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
 {
     enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
            OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
-           OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE, OPT_PUBLISH };
+           OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE, OPT_PUBLISH, OPT_DBUS };
     static const struct option opts[] = {
         { "socks",   required_argument, NULL, OPT_SOCKS },
         { "mtu",     required_argument, NULL, OPT_MTU },
@@ -224,6 +226,7 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         { "no-wait", no_argument,       NULL, OPT_NO_WAIT },
         { "expose",  required_argument, NULL, OPT_EXPOSE },
         { "publish", required_argument, NULL, OPT_PUBLISH },
+        { "dbus",    no_argument,       NULL, OPT_DBUS },
         { "seccomp", required_argument, NULL, OPT_SECCOMP },
         { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
         { "verbose", no_argument,       NULL, 'v' },
@@ -316,6 +319,9 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
             break;
         case OPT_NO_WAIT:
             cfg->no_wait = 1;
+            break;
+        case OPT_DBUS:
+            cfg->dbus = 1;
             break;
         case OPT_PUBLISH:
             if (parse_publish(optarg, cfg, err, errlen) != 0)

@@ -54,6 +54,7 @@ struct tg_config {
     const char *name;            /* --name (points into argv), or NULL: derived */
     enum tg_isolate isolate;     /* --isolate */
     int no_wait;                 /* --no-wait: do not wait for Tor's bootstrap */
+    int dbus;                    /* --dbus: the session bus stays reachable */
     /* --expose HOSTPORT[:PORT]: the host's 127.0.0.1:host_port reachable
      * at the sandbox's 127.0.0.1:ns_port (expose.c). */
     struct { unsigned short host_port, ns_port; } expose[TG_MAX_EXPOSE];

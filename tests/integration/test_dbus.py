@@ -1,0 +1,83 @@
+"""The D-Bus session bus is hidden from the command unless --dbus: over it,
+processes outside the sandbox could be asked to act for the command (open a
+URL, resolve a name, start a program), outside Tor. A stand-in bus (a unix
+listener at $XDG_RUNTIME_DIR/bus, and one named by DBUS_SESSION_BUS_ADDRESS)
+records who connects."""
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+
+import pytest
+
+import tgutil
+from tgutil import describe
+
+PROBE = """
+import socket, sys
+for path in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        print(path, "CONNECTED")
+    except OSError as e:
+        print(path, "ERR", e.errno)
+"""
+
+
+class Bus:
+    def __init__(self, path):
+        self.path, self.hits = path, 0
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.bind(path)
+        os.chmod(path, 0o777)
+        self.sock.listen(4)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.hits += 1
+            c.close()
+
+
+@pytest.fixture
+def buses():
+    d = tempfile.mkdtemp(prefix="torgate-bus-")
+    os.chmod(d, 0o777)
+    u = tgutil.get_test_user()
+    if u:
+        os.chown(d, u.uid, u.gid)
+    b = [Bus(os.path.join(d, "bus")), Bus(os.path.join(d, "other-bus"))]
+    env = {"XDG_RUNTIME_DIR": d, "DBUS_SESSION_BUS_ADDRESS": "unix:path=%s,guid=0123" % b[1].path}
+    yield b, env
+    for x in b:
+        x.sock.close()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def probe(run_torgate, buses, *opts):
+    b, env = buses
+    return run_torgate(["-v", *opts, "--", "python3", "-c", PROBE, b[0].path, b[1].path], env=env)
+
+
+def test_session_bus_hidden_by_default(run_torgate, buses):
+    cp = probe(run_torgate, buses)
+    assert cp.returncode == 0, describe(cp)
+    for x in buses[0]:
+        assert "%s ERR 111" % x.path in cp.stdout, describe(cp)     # ECONNREFUSED
+        assert x.hits == 0
+    assert cp.stderr.count("hid the D-Bus session bus") == 2, describe(cp)
+
+
+def test_dbus_lets_it_through(run_torgate, buses):
+    cp = probe(run_torgate, buses, "--dbus")
+    assert cp.returncode == 0, describe(cp)
+    for x in buses[0]:
+        assert "%s CONNECTED" % x.path in cp.stdout, describe(cp)
+    assert "hid the D-Bus" not in cp.stderr
