@@ -24,7 +24,7 @@ GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gate
                 gateway/expose.c gateway/publish.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
                  netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/netstack_offload.c \
-                 netstack/netstack_connect.c \
+                 netstack/netstack_connect.c netstack/netstack_tx.c \
                  netstack/arch/sys_arch.c
 DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
@@ -179,7 +179,7 @@ $(eval $(call FUZZER_RULES,fuzz_socks_reply,gateway/socks5.c))
 $(eval $(call FUZZER_RULES,fuzz_packet,netstack/packet.c))
 $(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_udp.c \
     netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c \
-    netstack/netstack_offload.c netstack/netstack_connect.c,\
+    netstack/netstack_offload.c netstack/netstack_connect.c netstack/netstack_tx.c,\
     tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h $(call lwip_objs,$(FUZZ_DIR)/obj)))
 $(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/seccomp_policy.c,,-lseccomp))
 

@@ -5,6 +5,7 @@
  * namespace test runs in a child that exits at once. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "cli.h"
 #include "log.h"
 #include "probe.h"
 #include "torctl.h"
@@ -50,13 +51,6 @@ static void say(struct result *r, char mark, const char *fmt, ...)
 }
 
 
-static unsigned socks_port_of(const struct tg_config *cfg)
-{
-    if (cfg->socks_addr.ss_family == AF_INET6)
-        return ntohs(((const struct sockaddr_in6 *)&cfg->socks_addr)->sin6_port);
-    return ntohs(((const struct sockaddr_in *)&cfg->socks_addr)->sin_port);
-}
-
 static void check_tor_control(const struct tg_config *cfg, struct result *r)
 {
     char reply[REPLY_MAX], why[700];
@@ -86,7 +80,7 @@ static void check_tor_control(const struct tg_config *cfg, struct result *r)
         say(r, '.', "Tor's bootstrap phase could not be read from %s", cfg->tor_control_name);
     }
     struct torctl_socksport sp;
-    unsigned port = socks_port_of(cfg);
+    unsigned port = cli_socks_port(cfg);
     if (torctl_cmd(fd, "GETCONF SocksPort\r\n", reply, sizeof(reply)) == 250 &&
         torctl_parse_socksport(reply, port, &sp) == 0 && sp.found) {
         if (!sp.isolate_auth)

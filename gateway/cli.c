@@ -137,6 +137,13 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
     return 0;
 }
 
+unsigned cli_socks_port(const struct tg_config *cfg)
+{
+    if (cfg->socks_addr.ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)&cfg->socks_addr)->sin6_port);
+    return ntohs(((const struct sockaddr_in *)&cfg->socks_addr)->sin_port);
+}
+
 int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t errlen)
 {
     char host[INET6_ADDRSTRLEN + 2];

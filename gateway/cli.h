@@ -23,6 +23,9 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
  * resolving a name here could itself leak. Returns 0 or -1 with err set. */
 int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t errlen);
 
+/* The port of cfg's SOCKS address (host order). */
+unsigned cli_socks_port(const struct tg_config *cfg);
+
 const char *cli_usage(void);
 
 #endif

@@ -5,6 +5,7 @@
  * ABI version, not the headers, decides what is used. */
 #define _GNU_SOURCE
 #include "confine.h"
+#include "cli.h"
 #include "log.h"
 
 #include <errno.h>
@@ -109,12 +110,6 @@ static int ll_allow_control_dir(int rs)
     return r == 0 ? 0 : -1;
 }
 
-static uint16_t socks_port(const struct tg_config *cfg)
-{
-    if (cfg->socks_addr.ss_family == AF_INET6)
-        return ntohs(((const struct sockaddr_in6 *)&cfg->socks_addr)->sin6_port);
-    return ntohs(((const struct sockaddr_in *)&cfg->socks_addr)->sin_port);
-}
 
 static int landlock_apply(const struct tg_config *cfg, struct confine_status *st,
                           char *err, size_t errlen)
@@ -150,7 +145,7 @@ static int landlock_apply(const struct tg_config *cfg, struct confine_status *st
     int rc = 0;
     if (abi >= 4) {
         struct tg_ll_net_port_attr np = { .allowed_access = TG_LL_NET_CONNECT_TCP,
-                                          .port = socks_port(cfg) };
+                                          .port = cli_socks_port(cfg) };
         if (syscall(SYS_landlock_add_rule, rs, TG_LL_RULE_NET_PORT, &np, 0) != 0) {
             snprintf(err, errlen, "cannot allow TCP to Tor's port %u in Landlock: %s",
                      (unsigned)np.port, strerror(errno));

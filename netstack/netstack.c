@@ -83,78 +83,26 @@ int netstack_offload_on(void)
     return ns.offload;
 }
 
-/* Packets for the TUN go out as an iovec of the pbuf chain, with the
- * virtio_net_hdr first when offloading. */
-static err_t netif_out_pbuf(struct pbuf *p)
+void netstack_tun_write(const struct iovec *iov, int iovcnt, size_t len)
 {
-    static uint8_t flat[0xffff];
-    uint8_t hdr[NS_VNET_HDR_LEN];
-    struct iovec iov[17];
-    int n = 0;
-
-    if (ns.offload) {
-        iov[n].iov_base = hdr;
-        iov[n++].iov_len = sizeof(hdr);
-    }
-    int first = n;
-    for (struct pbuf *q = p; q != NULL; q = q->next) {
-        if (q->len == 0)
-            continue;
-        if (n == (int)(sizeof(iov) / sizeof(iov[0])))
-            break;
-        iov[n].iov_base = q->payload;
-        iov[n].iov_len = q->len;
-        n++;
-    }
-    size_t got = 0;
-    for (int i = first; i < n; i++)
-        got += iov[i].iov_len;
-    /* lwIP never chains this many pbufs, nor splits its headers; flatten
-     * rather than drop. */
-    if (got < p->tot_len ||
-        (ns.offload && netstack_offload_tx(hdr, iov[first].iov_base, iov[first].iov_len,
-                                           p->tot_len, ns.mtu) != 0)) {
-        iov[first].iov_base = flat;
-        iov[first].iov_len = pbuf_copy_partial(p, flat, p->tot_len, 0);
-        n = first + 1;
-        if (ns.offload)
-            (void)netstack_offload_tx(hdr, flat, iov[first].iov_len, iov[first].iov_len, ns.mtu);
-    }
     ns.stats.tx_packets++;
-    if (p->tot_len > ns.mtu)
+    if (len > ns.mtu)
         ns.stats.tx_super++;
-    ns.cb->tun_write(ns.ctx, iov, n);
-    return ERR_OK;
-}
-
-void netstack_tun_send(const void *data, size_t len)
-{
-    /* Our own packets (ICMP errors, RSTs) carry their checksums. */
-    static const uint8_t none[NS_VNET_HDR_LEN];
-    struct iovec iov[2];
-    int n = 0;
-    if (ns.offload) {
-        iov[n].iov_base = (void *)(uintptr_t)none;
-        iov[n++].iov_len = sizeof(none);
-    }
-    iov[n].iov_base = (void *)(uintptr_t)data;
-    iov[n++].iov_len = len;
-    ns.stats.tx_packets++;
-    ns.cb->tun_write(ns.ctx, iov, n);
+    ns.cb->tun_write(ns.ctx, iov, iovcnt);
 }
 
 static err_t netif_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
 {
     (void)netif;
     (void)dst;
-    return netif_out_pbuf(p);
+    return netstack_tx_pbuf(p);
 }
 
 static err_t netif_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst)
 {
     (void)netif;
     (void)dst;
-    return netif_out_pbuf(p);
+    return netstack_tx_pbuf(p);
 }
 
 static err_t netif_setup(struct netif *netif)

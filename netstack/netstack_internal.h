@@ -2,6 +2,7 @@
 #ifndef TORGATE_NETSTACK_INTERNAL_H
 #define TORGATE_NETSTACK_INTERNAL_H
 
+#include "lwip/err.h"
 #include "lwip/ip_addr.h"
 #include "netstack.h"
 #include "packet.h"
@@ -28,6 +29,11 @@ struct tcp_pcb;
 const struct netstack_callbacks *netstack_callbacks_get(void);
 /* The callbacks of a connection to a stream (netstack.c). */
 void netstack_conn_attach(struct tcp_pcb *pcb, void *stream);
+
+/* Packets towards the app (netstack_tx.c): lwIP's, and our own. Both go
+ * through netstack_tun_write(), which counts them (len: the IP packet's). */
+err_t netstack_tx_pbuf(struct pbuf *p);
+void netstack_tun_write(const struct iovec *iov, int iovcnt, size_t len);
 
 /* Writes one packet of our own to the TUN, towards the app. */
 void netstack_tun_send(const void *data, size_t len);
