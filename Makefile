@@ -21,7 +21,9 @@ GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gate
                 gateway/singleton.c gateway/singleton_parse.c gateway/sidecar.c \
                 gateway/stats.c gateway/control.c gateway/control_client.c \
                 gateway/check.c gateway/torctl.c gateway/torctl_parse.c gateway/bootstrap_wait.c \
-                gateway/expose.c gateway/publish.c
+                gateway/expose.c gateway/publish.c \
+                gateway/options.c gateway/options_path.c gateway/conffile.c gateway/profile.c \
+                gateway/sandbox_mounts.c gateway/sandbox_env.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
                  netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/netstack_offload.c \
                  netstack/netstack_connect.c netstack/netstack_tx.c \
@@ -92,7 +94,8 @@ UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_cli: tests/unit/test_cli.c gateway/cli.c gateway/log.c $(TEST_DEPS_STAMP)
+CLI_SRCS := gateway/cli.c gateway/log.c gateway/options.c gateway/options_path.c gateway/conffile.c gateway/profile.c
+$(UNIT_DIR)/test_cli: tests/unit/test_cli.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)

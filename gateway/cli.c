@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "log.h"
+#include "options.h"
+#include "profile.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,20 +54,32 @@ const char *cli_usage(void)
            "                     (default: the command's name or the namespace's)\n"
            "  --isolate instance|host|stream  which streams share Tor circuits: all of\n"
            "                     this instance's (default), those to one host, none\n"
-           "                     instead of running CMD\n"
            "  --check            say whether torgate will work here (Tor, namespaces,\n"
            "                     /dev/net/tun, confinement), one line each with the fix\n"
            "  --tor-control HOST:PORT  Tor's ControlPort (default " TG_DEFAULT_CONTROL ";\n"
            "                     cookie authentication): --check reads it, and CMD\n"
            "                     starts once Tor has bootstrapped\n"
-           "  --no-wait          start CMD without waiting for Tor's bootstrap\n"
-           "  --dbus             let CMD reach the D-Bus session bus (hidden by\n"
+           "  --no-wait[=yes|no]  start CMD without waiting for Tor's bootstrap\n"
+           "  --dbus[=yes|no]    let CMD reach the D-Bus session bus (hidden by\n"
            "                     default: it asks programs outside to act for CMD)\n"
            "  --publish [ADDR:]HOSTPORT:PORT  reach CMD's service on PORT from the host\n"
            "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
            "                     (e.g. Tor's ControlPort) answers at CMD's\n"
            "                     127.0.0.1:PORT (default the same); logged when used\n"
+           "  --profile NAME|FILE|none  apply profiles/NAME.conf (default: the one named\n"
+           "                     after CMD, if there is one; none: no profile)\n"
+           "  --bind [-]SRC[:DST]  CMD sees SRC at DST (default SRC), read-write;\n"
+           "                     -SRC: skipped when SRC is missing\n"
+           "  --bind-ro [-]SRC[:DST]  the same, read-only\n"
+           "  --hide PATH        CMD sees an empty directory (or /dev/null) at PATH\n"
+           "  --private-home[=yes|no]  CMD gets an empty home directory (a tmpfs);\n"
+           "                     bind what it should keep\n"
+           "  --setenv NAME=VALUE  set a variable in CMD's environment\n"
+           "  --unsetenv NAME    remove a variable from CMD's environment\n"
+           "  --clearenv[=yes|no]  CMD's environment keeps only PATH, HOME, USER,\n"
+           "                     TERM, the locale, the display and --keepenv's\n"
+           "  --keepenv NAME     a variable --clearenv keeps\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
@@ -73,12 +87,17 @@ const char *cli_usage(void)
            "  -h, --help         show this help\n"
            "  -V, --version      show the version\n"
            "\n"
-           "\n"
+           "Controlling running torgates:\n"
            "       torgate ls [--json]          the torgates running as you\n"
            "       torgate stats NAME [--json]  one's counters\n"
            "       torgate stop NAME            stop one (its command gets SIGTERM)\n"
            "       torgate new-identity NAME [--close-streams]  new streams get new circuits\n"
            "       (torgate -- ls runs ls)\n"
+           "\n"
+           "Config: /etc/torgate/torgate.conf, then ~/.config/torgate/torgate.conf:\n"
+           "\"key = value\" lines, the keys being the long options above (socks,\n"
+           "bind, ...); the command line wins. Profiles: profiles/NAME.conf beside\n"
+           "them (the user's first). See torgate(1).\n"
            "\n"
            "Exit status: CMD's own; 128+N if CMD was killed by signal N; 125 if\n"
            "torgate failed; 126 if CMD is not executable; 127 if CMD was not found.\n";
@@ -89,49 +108,14 @@ static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
     snprintf(err, errlen, fmt, arg);
 }
 
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
-
-/* [ADDR:]HOSTPORT:PORT; ADDR numeric (IPv6 in brackets), 127.0.0.1 by default. */
-static int parse_publish(const char *arg, struct tg_config *cfg, char *err, size_t errlen)
-{
-    char buf[96], hostport[96];
-    unsigned long port, hp;
-    const char *last = strrchr(arg, ':');
-    if (strlen(arg) >= sizeof(buf) || last == NULL || parse_uint(last + 1, 1, 65535, &port) != 0) {
-        set_err(err, errlen, "bad --publish '%s': give [ADDR:]HOSTPORT:PORT", arg);
-        return -1;
-    }
-    snprintf(buf, sizeof(buf), "%.*s", (int)(last - arg), arg);
-    if (cfg->npublish == TG_MAX_PUBLISH) {
-        set_err(err, errlen, "too many --publish (at most %s)", "8");
-        return -1;
-    }
-    if (parse_uint(buf, 1, 65535, &hp) == 0)
-        snprintf(hostport, sizeof(hostport), "127.0.0.1:%lu", hp);
-    else
-        snprintf(hostport, sizeof(hostport), "%s", buf);
-    struct tg_config tmp;
-    memset(&tmp, 0, sizeof(tmp));
-    if (cli_parse_hostport(hostport, &tmp, err, errlen) != 0) {
-        set_err(err, errlen, "bad --publish '%s': give [ADDR:]HOSTPORT:PORT with a numeric ADDR", arg);
-        return -1;
-    }
-    cfg->publish[cfg->npublish].addr = tmp.socks_addr;
-    cfg->publish[cfg->npublish].addrlen = tmp.socks_addrlen;
-    snprintf(cfg->publish[cfg->npublish].name, sizeof(cfg->publish[0].name), "%.63s", hostport);
-    cfg->publish[cfg->npublish].ns_port = (unsigned short)port;
-    cfg->npublish++;
-    return 0;
-}
-
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+static int parse_port(const char *s, unsigned long *out)
 {
     char *end;
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+    if (s == NULL || *s < '0' || *s > '9')
         return -1;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
+    if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
         return -1;
     *out = v;
     return 0;
@@ -145,6 +129,14 @@ unsigned cli_socks_port(const struct tg_config *cfg)
 }
 
 int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t errlen)
+{
+    if (cli_parse_addr(s, &cfg->socks_addr, &cfg->socks_addrlen, err, errlen) != 0)
+        return -1;
+    snprintf(cfg->socks_name, sizeof(cfg->socks_name), "%s", s);
+    return 0;
+}
+
+int cli_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen)
 {
     char host[INET6_ADDRSTRLEN + 2];
     const char *port_s;
@@ -184,229 +176,122 @@ int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t e
     host[hlen] = '\0';
 
     unsigned long port;
-    if (parse_uint(port_s, 1, 65535, &port) != 0) {
+    if (parse_port(port_s, &port) != 0) {
         set_err(err, errlen, "bad SOCKS address '%s': port must be 1-65535", s);
         return -1;
     }
 
-    memset(&cfg->socks_addr, 0, sizeof(cfg->socks_addr));
-    struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->socks_addr;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->socks_addr;
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
     if (strcmp(host, "localhost") == 0)
         strcpy(host, "127.0.0.1");
     if (s[0] != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)port);
-        cfg->socks_addrlen = sizeof(*sin);
+        *sslen = sizeof(*sin);
     } else if (s[0] == '[' && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons((uint16_t)port);
-        cfg->socks_addrlen = sizeof(*sin6);
+        *sslen = sizeof(*sin6);
     } else {
         set_err(err, errlen, "bad SOCKS address '%s': the host must be an IP address or localhost", s);
         return -1;
     }
-    snprintf(cfg->socks_name, sizeof(cfg->socks_name), "%s", s);
     return 0;
 }
 
-enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
+
+/* The command line's --profile and CMD, before anything is applied: which
+ * profile to read depends on them, and the profile must come first so that
+ * the command line wins. 1 for --help/--version (no files are read then). */
+static int prescan(int argc, char **argv, const char **profile, char ***cmd)
+{
+    *profile = NULL;
+    *cmd = NULL;
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "+vqhV", options_getopt(), NULL);
+        if (c == -1)
+            break;
+        if (c == 'h' || c == 'V')
+            return 1;
+        if (c == OPT_PROFILE)
+            *profile = optarg;
+    }
+    if (optind < argc)
+        *cmd = &argv[optind];
+    return 0;
+}
+
+static int load_files(const struct conf_sources *src, const char *cli_profile, char **cmd,
+                      int runs_cmd, struct tg_config *cfg, struct opt_state *st, char *err, size_t errlen)
+{
+    struct conffile_ctx ctx = { cfg, st };
+    for (int i = 0; i < 2; i++) {
+        if (src->conf[i][0] == '\0')
+            continue;
+        st->file = src->conf[i];
+        int rc = conffile_load(src->conf[i], 1, conffile_apply_cb, &ctx, err, errlen);
+        st->file = NULL;
+        if (rc < 0)
+            return -1;
+    }
+    if (!runs_cmd)
+        return 0;
+    /* --profile, else "profile =" in a config file, else the command's name. */
+    const char *name = cli_profile != NULL ? cli_profile : st->profile;
+    int explicit = name != NULL;
+    if (name == NULL) {
+        const char *slash = strrchr(cmd[0], '/');
+        name = slash != NULL ? slash + 1 : cmd[0];
+    }
+    return profile_apply(src, name, explicit, cfg, st, err, errlen) < 0 ? -1 : 0;
+}
+
+/* Options from files that shape a command's sandbox mean nothing to a
+ * sidecar or --tun-fd: dropped there (from the command line, an error). */
+static void drop_cmd_only(struct tg_config *cfg)
+{
+    cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = 0;
+    cfg->dbus = cfg->private_home = cfg->clearenv = 0;
+    cfg->seccomp = TG_SECCOMP_DEFAULT;
+    cfg->seccomp_file = NULL;
+}
+
+enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const struct conf_sources *src,
                           struct tg_config *cfg, char *err, size_t errlen)
 {
-    enum { OPT_SOCKS = 256, OPT_MTU, OPT_TUN_FD, OPT_DNS, OPT_PING, OPT_SECCOMP, OPT_CHECK_CONFINEMENT,
-           OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
-           OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE, OPT_PUBLISH, OPT_DBUS };
-    static const struct option opts[] = {
-        { "socks",   required_argument, NULL, OPT_SOCKS },
-        { "mtu",     required_argument, NULL, OPT_MTU },
-        { "tun-fd",  required_argument, NULL, OPT_TUN_FD },
-        { "dns",     required_argument, NULL, OPT_DNS },
-        { "ping",    required_argument, NULL, OPT_PING },
-        { "offload", required_argument, NULL, OPT_OFFLOAD },
-        { "netns",   required_argument, NULL, OPT_NETNS },
-        { "pid",     required_argument, NULL, OPT_PID },
-        { "force",   no_argument,       NULL, OPT_FORCE },
-        { "name",    required_argument, NULL, OPT_NAME },
-        { "isolate", required_argument, NULL, OPT_ISOLATE },
-        { "check",   no_argument,       NULL, OPT_CHECK },
-        { "tor-control", required_argument, NULL, OPT_TOR_CONTROL },
-        { "no-wait", no_argument,       NULL, OPT_NO_WAIT },
-        { "expose",  required_argument, NULL, OPT_EXPOSE },
-        { "publish", required_argument, NULL, OPT_PUBLISH },
-        { "dbus",    no_argument,       NULL, OPT_DBUS },
-        { "seccomp", required_argument, NULL, OPT_SECCOMP },
-        { "check-confinement", no_argument, NULL, OPT_CHECK_CONFINEMENT },
-        { "verbose", no_argument,       NULL, 'v' },
-        { "quiet",   no_argument,       NULL, 'q' },
-        { "help",    no_argument,       NULL, 'h' },
-        { "version", no_argument,       NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *socks = NULL, *tor_control = NULL;
-    int check = 0;
-    int verbose = 0, quiet = 0, seccomp_given = 0, check_confinement = 0;
-    unsigned long v;
+    struct opt_state st;
+    const char *cli_profile;
+    char **cmd;
 
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->log_level = LOG_WARN;
-    cfg->mtu = TG_DEFAULT_MTU;
-    cfg->tun_fd = -1;
-    cfg->offload = 1;
+    options_defaults(cfg, &st);
     err[0] = '\0';
+    if (prescan(argc, argv, &cli_profile, &cmd) == 1)
+        src = NULL;
+    if (src != NULL) {
+        /* A profile only for a command (also for --check: it says whether
+         * that command would run, but runs none). */
+        if (load_files(src, cli_profile, cmd, cmd != NULL, cfg, &st, err, errlen) != 0)
+            return CLI_ERROR;
+    }
+    const char *file_socks = st.socks;
+    st.socks = NULL;
 
     optind = 0;     /* full re-initialisation: cli_parse may run more than once */
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, "+vqhV", opts, NULL);
+        int c = getopt_long(argc, argv, "+vqhV", options_getopt(), NULL);
         if (c == -1)
             break;
-        switch (c) {
-        case OPT_SOCKS:
-            socks = optarg;
-            break;
-        case OPT_MTU:
-            if (parse_uint(optarg, TG_MIN_MTU, TG_MAX_MTU, &v) != 0) {
-                set_err(err, errlen, "bad --mtu '%s': give a number from 1280 to 65535", optarg);
-                return CLI_ERROR;
-            }
-            cfg->mtu = (unsigned)v;
-            break;
-        case OPT_TUN_FD:
-            if (parse_uint(optarg, 0, INT_MAX, &v) != 0) {
-                set_err(err, errlen, "bad --tun-fd '%s': give an open file descriptor number", optarg);
-                return CLI_ERROR;
-            }
-            cfg->tun_fd = (int)v;
-            break;
-        case OPT_DNS:
-            if (strcmp(optarg, "map") == 0)
-                cfg->dns_mode = TG_DNS_MAP;
-            else if (strcmp(optarg, "resolve") == 0)
-                cfg->dns_mode = TG_DNS_RESOLVE;
-            else {
-                set_err(err, errlen, "bad --dns '%s': use map or resolve", optarg);
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_PING:
-            if (strcmp(optarg, "refuse") == 0)
-                cfg->ping_local = 0;
-            else if (strcmp(optarg, "local") == 0)
-                cfg->ping_local = 1;
-            else {
-                set_err(err, errlen, "bad --ping '%s': use refuse or local", optarg);
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_NETNS:
-            if (optarg[0] == '\0') {
-                set_err(err, errlen, "%s", "bad --netns '': give the namespace's path, e.g. /run/netns/NAME");
-                return CLI_ERROR;
-            }
-            cfg->netns_path = optarg;
-            break;
-        case OPT_PID:
-            if (parse_uint(optarg, 1, INT_MAX, &v) != 0) {
-                set_err(err, errlen, "bad --pid '%s': give the process id of a process in the namespace", optarg);
-                return CLI_ERROR;
-            }
-            cfg->netns_pid = (pid_t)v;
-            break;
-        case OPT_FORCE:
-            cfg->force = 1;
-            break;
-        case OPT_NAME:
-            cfg->name = optarg;
-            break;
-        case OPT_CHECK:
-            check = 1;
-            break;
-        case OPT_TOR_CONTROL:
-            tor_control = optarg;
-            break;
-        case OPT_NO_WAIT:
-            cfg->no_wait = 1;
-            break;
-        case OPT_DBUS:
-            cfg->dbus = 1;
-            break;
-        case OPT_PUBLISH:
-            if (parse_publish(optarg, cfg, err, errlen) != 0)
-                return CLI_ERROR;
-            break;
-        case OPT_EXPOSE: {
-            char buf[16];
-            unsigned long hp, np;
-            snprintf(buf, sizeof(buf), "%s", optarg);
-            char *colon = strchr(buf, ':');
-            if (colon != NULL)
-                *colon = '\0';
-            if (strlen(optarg) >= sizeof(buf) || parse_uint(buf, 1, 65535, &hp) != 0 ||
-                (colon != NULL ? parse_uint(colon + 1, 1, 65535, &np) : (np = hp, 0)) != 0) {
-                set_err(err, errlen, "bad --expose '%s': give HOSTPORT or HOSTPORT:PORT (1-65535)", optarg);
-                return CLI_ERROR;
-            }
-            if (cfg->nexpose == TG_MAX_EXPOSE) {
-                set_err(err, errlen, "too many --expose (at most %s)", "8");
-                return CLI_ERROR;
-            }
-            cfg->expose[cfg->nexpose].host_port = (unsigned short)hp;
-            cfg->expose[cfg->nexpose].ns_port = (unsigned short)np;
-            cfg->nexpose++;
-            break;
-        }
-        case OPT_ISOLATE:
-            if (strcmp(optarg, "instance") == 0)
-                cfg->isolate = TG_ISOLATE_INSTANCE;
-            else if (strcmp(optarg, "host") == 0)
-                cfg->isolate = TG_ISOLATE_HOST;
-            else if (strcmp(optarg, "stream") == 0)
-                cfg->isolate = TG_ISOLATE_STREAM;
-            else {
-                set_err(err, errlen, "bad --isolate '%s': use instance, host or stream", optarg);
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_OFFLOAD:
-            if (strcmp(optarg, "on") == 0)
-                cfg->offload = 1;
-            else if (strcmp(optarg, "off") == 0)
-                cfg->offload = 0;
-            else {
-                set_err(err, errlen, "bad --offload '%s': use on or off", optarg);
-                return CLI_ERROR;
-            }
-            break;
-        case OPT_CHECK_CONFINEMENT:
-            check_confinement = 1;
-            break;
-        case OPT_SECCOMP:
-            /* A file called "off" or "default" is ./off or ./default. */
-            seccomp_given = 1;
-            cfg->seccomp_file = NULL;
-            if (strcmp(optarg, "off") == 0)
-                cfg->seccomp = TG_SECCOMP_OFF;
-            else if (strcmp(optarg, "default") == 0)
-                cfg->seccomp = TG_SECCOMP_DEFAULT;
-            else if (*optarg == '\0') {
-                set_err(err, errlen, "%s", "--seccomp needs off, default or a policy FILE");
-                return CLI_ERROR;
-            } else {
-                cfg->seccomp = TG_SECCOMP_FILE;
-                cfg->seccomp_file = optarg;
-            }
-            break;
-        case 'v':
-            verbose++;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
+        if (c == 'h')
             return CLI_HELP;
-        case 'V':
+        if (c == 'V')
             return CLI_VERSION;
-        default: {
+        const struct opt_def *def = options_by_code(c);
+        if (def == NULL) {
             /* A short option may sit inside a cluster ("-xv") that getopt has
              * not stepped past yet, so name it by optopt, not by argv. */
             const char *bad = argv[optind - 1];
@@ -417,22 +302,29 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
                         bad != NULL ? bad : "?");
             return CLI_ERROR;
         }
-        }
+        if (options_apply(cfg, &st, def, optarg, err, errlen) != 0)
+            return CLI_ERROR;
     }
 
-    if (quiet && verbose) {
+    if (st.quiet && st.verbose) {
         set_err(err, errlen, "%s", "-q and -v contradict each other; use one");
         return CLI_ERROR;
     }
-    cfg->log_level = quiet ? LOG_ERROR : verbose == 0 ? LOG_WARN : verbose == 1 ? LOG_INFO : LOG_DEBUG;
+    if (st.quiet || st.verbose)
+        cfg->log_level = st.quiet ? LOG_ERROR : st.verbose == 1 ? LOG_INFO : LOG_DEBUG;
+    else if (st.file_log_level >= 0)
+        cfg->log_level = st.file_log_level;
+    cfg->force = st.force;
 
+    /* The command line, then $TORGATE_SOCKS, then the config files. */
+    const char *socks = st.socks;
     int from_env = 0;
     if (socks == NULL && env_socks != NULL && *env_socks != '\0') {
         socks = env_socks;
         from_env = 1;
     }
     if (socks == NULL)
-        socks = TG_DEFAULT_SOCKS;
+        socks = file_socks != NULL ? file_socks : TG_DEFAULT_SOCKS;
     if (cli_parse_hostport(socks, cfg, err, errlen) != 0) {
         if (from_env) {
             char inner[256];
@@ -441,34 +333,28 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         }
         return CLI_ERROR;
     }
-
-    {
-        /* The control port's address, parsed as the SOCKS one is. */
-        struct tg_config tmp;
-        memset(&tmp, 0, sizeof(tmp));
-        if (cli_parse_hostport(tor_control != NULL ? tor_control : TG_DEFAULT_CONTROL, &tmp, err, errlen) != 0) {
-            char inner[256];
-            snprintf(inner, sizeof(inner), "%s", err);
-            snprintf(err, errlen, "--tor-control: %s", inner);
-            return CLI_ERROR;
-        }
-        cfg->tor_control_addr = tmp.socks_addr;
-        cfg->tor_control_len = tmp.socks_addrlen;
-        snprintf(cfg->tor_control_name, sizeof(cfg->tor_control_name), "%s", tmp.socks_name);
+    const char *ctl = st.tor_control != NULL ? st.tor_control : TG_DEFAULT_CONTROL;
+    if (cli_parse_addr(ctl, &cfg->tor_control_addr, &cfg->tor_control_len, err, errlen) != 0) {
+        char inner[256];
+        snprintf(inner, sizeof(inner), "%s", err);
+        snprintf(err, errlen, "--tor-control: %s", inner);
+        return CLI_ERROR;
     }
+    snprintf(cfg->tor_control_name, sizeof(cfg->tor_control_name), "%s", ctl);
 
+    cfg->cmd = cmd;
     if (optind < argc)
         cfg->cmd = &argv[optind];
-    if (check) {
+    if (st.check) {
         if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0 ||
-            check_confinement) {
+            st.check_confinement) {
             set_err(err, errlen, "%s", "--check runs no command and serves nothing; give it alone "
                     "(with --socks and --tor-control if Tor is elsewhere)");
             return CLI_ERROR;
         }
         return CLI_CHECK;
     }
-    if (check_confinement) {
+    if (st.check_confinement) {
         if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0) {
             set_err(err, errlen, "%s", "--check-confinement runs no command and serves no TUN; "
                     "give it alone (with --socks if Tor is elsewhere)");
@@ -490,25 +376,17 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks,
         set_err(err, errlen, "%s", "--force is for --netns and --pid (a namespace with other links up)");
         return CLI_ERROR;
     }
-    if (cfg->npublish > 0 && cfg->cmd == NULL) {
-        set_err(err, errlen, "%s", "--publish reaches a command's service; give -- CMD");
-        return CLI_ERROR;
-    }
-    if (cfg->nexpose > 0 && cfg->cmd == NULL) {
-        set_err(err, errlen, "%s", "--expose opens a port on a command's loopback; give -- CMD");
-        return CLI_ERROR;
-    }
-    if (seccomp_given && (cfg->netns_path != NULL || cfg->netns_pid > 0)) {
-        set_err(err, errlen, "%s", "--seccomp confines a command, and a sidecar runs none; drop one");
-        return CLI_ERROR;
-    }
-    if (seccomp_given && cfg->tun_fd >= 0) {
-        set_err(err, errlen, "%s", "--seccomp confines a command and --tun-fd runs none; drop one");
-        return CLI_ERROR;
-    }
     if (modes == 0) {
         set_err(err, errlen, "%s", "no command given: torgate [OPTIONS] -- CMD [ARGS...] (see torgate --help)");
         return CLI_ERROR;
+    }
+    if (cfg->cmd == NULL) {
+        if (st.cli_cmd_only != NULL) {
+            snprintf(err, errlen, "--%s shapes a command's sandbox, and %s runs no command; "
+                     "drop one", st.cli_cmd_only, cfg->tun_fd >= 0 ? "--tun-fd" : "a sidecar");
+            return CLI_ERROR;
+        }
+        drop_cmd_only(cfg);
     }
     return CLI_RUN;
 }

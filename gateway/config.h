@@ -1,4 +1,5 @@
-/* The one configuration struct, filled by the CLI (and later config files). */
+/* The one configuration struct, filled from config files, a profile and
+ * the command line (cli.c, conffile.c, profile.c). */
 #ifndef TORGATE_CONFIG_H
 #define TORGATE_CONFIG_H
 
@@ -15,6 +16,9 @@
 #define TG_MAX_MTU 65535
 #define TG_MAX_EXPOSE 8
 #define TG_MAX_PUBLISH 8
+#define TG_MAX_MOUNTS 64         /* --bind, --bind-ro, --hide */
+#define TG_MAX_ENV 64            /* --setenv, --unsetenv, --keepenv */
+#define TG_STRINGS 32768         /* room for the strings config files give */
 
 /* Exit codes, as env(1) and timeout(1) use them. */
 #define TG_EXIT_FAILURE   125    /* torgate itself failed */
@@ -36,6 +40,22 @@ enum tg_isolate {
     TG_ISOLATE_INSTANCE = 0,     /* one SOCKS credential for the instance */
     TG_ISOLATE_HOST,             /* one per destination host */
     TG_ISOLATE_STREAM,           /* one per stream */
+};
+
+/* --bind, --bind-ro, --hide (sandbox_mounts.c). */
+enum tg_mount_kind { TG_MOUNT_BIND, TG_MOUNT_BIND_RO, TG_MOUNT_HIDE };
+struct tg_mount {
+    enum tg_mount_kind kind;
+    int optional;                /* "-PATH": a missing source is skipped */
+    const char *src;             /* absolute */
+    const char *dst;             /* absolute; src when not given */
+};
+
+/* --setenv NAME=VALUE, --unsetenv NAME, --keepenv NAME (with --clearenv). */
+enum tg_env_op { TG_ENV_SET, TG_ENV_UNSET, TG_ENV_KEEP };
+struct tg_env {
+    enum tg_env_op op;
+    const char *text;            /* NAME=VALUE or NAME */
 };
 
 struct tg_config {
@@ -75,6 +95,17 @@ struct tg_config {
     const char *seccomp_file;    /* --seccomp FILE (points into argv), or NULL */
     struct seccomp_policy seccomp_policy;  /* what the app gets; filled before the sandbox */
     char **cmd;                  /* NULL-terminated argv of CMD, or NULL */
+    /* The command's view of files and its environment (profiles). */
+    struct tg_mount mounts[TG_MAX_MOUNTS];
+    int nmounts;
+    int private_home;            /* --private-home: an empty tmpfs on $HOME */
+    struct tg_env env[TG_MAX_ENV];
+    int nenv;
+    int clearenv;                /* --clearenv: only a few variables and --keepenv pass */
+    char profile_path[4096];     /* the profile applied, or "" */
+    /* Strings from config files live here (values from argv stay in argv). */
+    char strings[TG_STRINGS];
+    size_t strings_used;
 };
 
 #endif

@@ -223,7 +223,9 @@ int main(int argc, char **argv)
     if (argc >= 2 && control_is_verb(argv[1]))
         return control_client_main(argc - 1, argv + 1);
 
-    switch (cli_parse(argc, argv, getenv("TORGATE_SOCKS"), &cfg, err, sizeof(err))) {
+    struct conf_sources src;
+    conffile_sources(&src);
+    switch (cli_parse(argc, argv, getenv("TORGATE_SOCKS"), &src, &cfg, err, sizeof(err))) {
     case CLI_HELP:
         fputs(cli_usage(), stdout);
         return fflush(stdout) == 0 ? 0 : TG_EXIT_FAILURE;
@@ -243,6 +245,13 @@ int main(int argc, char **argv)
         break;
     }
     log_set_level(cfg.log_level);
+    if (cfg.profile_path[0] != '\0') {
+        /* A profile changes what the command sees (a private home, say):
+         * say so where someone is watching. */
+        if (isatty(STDERR_FILENO) && cfg.log_level >= LOG_WARN && cfg.log_level < LOG_INFO)
+            fprintf(stderr, "torgate: profile %s (--profile none for none)\n", cfg.profile_path);
+        log_info("profile %s", cfg.profile_path);
+    }
 
     /* A policy file that cannot be used stops everything here, before Tor
      * is even asked: nothing runs under a policy other than the one asked. */

@@ -7,6 +7,7 @@
 #include "sandbox.h"
 #include "fdpass.h"
 #include "sandbox_fs.h"
+#include "sandbox_mounts.h"
 #include "log.h"
 #include "tun.h"
 
@@ -149,7 +150,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
         goto fail;
     }
     if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0 ||
-        sandbox_fs_setup(err, sizeof(err)) != 0)
+        sandbox_mounts_setup(cfg, err, sizeof(err)) != 0 || sandbox_fs_setup(err, sizeof(err)) != 0)
         goto fail;
     tun = tun_open(cfg->offload, 1, err, sizeof(err));
     if (tun < 0)
@@ -182,6 +183,10 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     if (n != 1 || tag != TAG_GO)
         _exit(TG_EXIT_FAILURE);     /* the gateway gave up: run nothing */
     close(ctl);
+    if (sandbox_env_apply(cfg, err, sizeof(err)) != 0) {
+        log_error("%s; refusing to run the command", err);
+        return TG_EXIT_FAILURE;
+    }
     if (sb->own_pgrp && setpgid(0, 0) != 0)
         log_debug("sandbox: cannot start a process group: %s", strerror(errno));
     return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie, &cfg->seccomp_policy);

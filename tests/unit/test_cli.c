@@ -38,7 +38,7 @@ static enum cli_action parse_args(const char *env, const char **args)
     memset(&cfg, 0xA5, sizeof(cfg));
     memset(err, 'Z', sizeof(err));
     err[sizeof(err) - 1] = '\0';
-    return cli_parse(argc, argv_store, env, &cfg, err, sizeof(err));
+    return cli_parse(argc, argv_store, env, NULL, &cfg, err, sizeof(err));
 }
 
 static void assert_socks_v4(const char *ip, uint16_t port)

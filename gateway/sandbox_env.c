@@ -1,0 +1,74 @@
+#define _GNU_SOURCE
+#include "sandbox_mounts.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+/* What --clearenv keeps: who and where the user is, the terminal, the
+ * locale and the display, nothing about the programs around. */
+static const char *const basics[] = {
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
+    "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "XDG_RUNTIME_DIR", "XDG_SESSION_TYPE",
+};
+
+static int name_is(const char *entry, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(entry, name, n) == 0 && entry[n] == '=';
+}
+
+static int kept(const struct tg_config *cfg, const char *entry)
+{
+    if (strncmp(entry, "LC_", 3) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof(basics) / sizeof(basics[0]); i++)
+        if (name_is(entry, basics[i]))
+            return 1;
+    for (int i = 0; i < cfg->nenv; i++)
+        if (cfg->env[i].op == TG_ENV_KEEP && name_is(entry, cfg->env[i].text))
+            return 1;
+    return 0;
+}
+
+int sandbox_env_apply(const struct tg_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->clearenv) {
+        /* A new array of the kept entries (the strings stay where they
+         * are): setenv() and unsetenv() below work on it as on any. */
+        size_t n = 0, k = 0;
+        while (environ != NULL && environ[n] != NULL)
+            n++;
+        char **keep = calloc(n + 1, sizeof(*keep));
+        if (keep == NULL) {
+            snprintf(err, errlen, "--clearenv: out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (strchr(environ[i], '=') != NULL && kept(cfg, environ[i]))
+                keep[k++] = environ[i];
+        environ = keep;
+        log_info("sandbox: --clearenv dropped %zu environment variable%s", n - k, n - k == 1 ? "" : "s");
+    }
+    for (int i = 0; i < cfg->nenv; i++) {
+        const struct tg_env *e = &cfg->env[i];
+        if (e->op == TG_ENV_UNSET && unsetenv(e->text) != 0) {
+            snprintf(err, errlen, "--unsetenv %s: %s", e->text, strerror(errno));
+            return -1;
+        }
+        if (e->op == TG_ENV_SET) {
+            const char *eq = strchr(e->text, '=');
+            char name[256];
+            snprintf(name, sizeof(name), "%.*s", (int)(eq - e->text), e->text);
+            if (setenv(name, eq + 1, 1) != 0) {
+                snprintf(err, errlen, "--setenv %s: %s", e->text, strerror(errno));
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
