@@ -252,6 +252,11 @@ MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNIT := torgate-netns@.service
 
+# Config and profiles live where torgate looks for them, whatever PREFIX.
+CONFDIR := /etc/torgate
+APPARMORDIR ?= /etc/apparmor.d
+PROFILES := $(wildcard profiles/*.conf)
+
 install: torgate
 	install -D -m 0755 torgate $(DESTDIR)$(BINDIR)/torgate
 	install -D -m 0644 docs/torgate.1 $(DESTDIR)$(MANDIR)/man1/torgate.1
@@ -259,10 +264,28 @@ install: torgate
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/systemd/$(UNIT).in > $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
 	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
+	install -d -m 0755 $(DESTDIR)$(CONFDIR)/profiles
+	install -m 0644 $(PROFILES) $(DESTDIR)$(CONFDIR)/profiles/
+	@# The administrator's settings are never overwritten.
+	@if [ -e $(DESTDIR)$(CONFDIR)/torgate.conf ]; then \
+	    echo "install: keeping $(DESTDIR)$(CONFDIR)/torgate.conf; the shipped one is dist/torgate.conf"; \
+	else install -m 0644 dist/torgate.conf $(DESTDIR)$(CONFDIR)/torgate.conf; fi
+	install -d $(DESTDIR)$(APPARMORDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/apparmor/torgate.in > $(DESTDIR)$(APPARMORDIR)/torgate
+	chmod 0644 $(DESTDIR)$(APPARMORDIR)/torgate
+	@if [ -z "$(DESTDIR)" ] && [ "$$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then \
+	    echo "install: loading the AppArmor profile (user namespaces are restricted here)"; \
+	    apparmor_parser -r $(APPARMORDIR)/torgate; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/torgate $(DESTDIR)$(MANDIR)/man1/torgate.1 \
-	      $(DESTDIR)$(COMPLETIONDIR)/torgate $(DESTDIR)$(SYSTEMDDIR)/$(UNIT)
+	      $(DESTDIR)$(COMPLETIONDIR)/torgate $(DESTDIR)$(SYSTEMDDIR)/$(UNIT) \
+	      $(DESTDIR)$(APPARMORDIR)/torgate
+	rm -f $(addprefix $(DESTDIR)$(CONFDIR)/,$(PROFILES))
+	@# torgate.conf goes only if nobody changed it.
+	@if cmp -s dist/torgate.conf $(DESTDIR)$(CONFDIR)/torgate.conf; then rm -f $(DESTDIR)$(CONFDIR)/torgate.conf; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/torgate.conf ]; then echo "uninstall: keeping the changed $(DESTDIR)$(CONFDIR)/torgate.conf"; fi
+	-rmdir $(DESTDIR)$(CONFDIR)/profiles $(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf build/obj build/asan build/unit build/fuzz build/leak build/bench torgate

@@ -116,6 +116,24 @@ static long read_sysctl(const char *path)
     return strtol(buf, NULL, 10);
 }
 
+/* Whether torgate runs under its own AppArmor profile (the label of this
+ * process: "torgate (unconfined)" when dist/apparmor/torgate is loaded). */
+static int apparmor_profile_loaded(void)
+{
+    char buf[128];
+    int fd = open("/proc/self/attr/apparmor/current", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fd = open("/proc/self/attr/current", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strncmp(buf, "torgate ", 8) == 0 || strncmp(buf, "torgate\n", 8) == 0;
+}
+
 static void check_userns(struct result *r)
 {
     pid_t pid = fork();
@@ -127,13 +145,16 @@ static void check_userns(struct result *r)
         return;
     }
     long maxns = read_sysctl("/proc/sys/user/max_user_namespaces");
+    long apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
     if (WEXITSTATUS(st) == 0) {
         say(r, 'y', "unprivileged user and network namespaces work (user.max_user_namespaces = %ld)", maxns);
+        if (apparmor == 1)
+            say(r, 'y', "AppArmor restricts user namespaces, and %s", apparmor_profile_loaded() ?
+                "torgate's profile (userns) is loaded" : "torgate may create them (it runs as root?)");
         return;
     }
     int e = WEXITSTATUS(st) - 1;
     long clone_ok = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
-    long apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
     if (clone_ok == 0)
         say(r, 'n', "user namespaces are off (kernel.unprivileged_userns_clone = 0); fix: sudo sysctl "
             "kernel.unprivileged_userns_clone=1 (and in /etc/sysctl.d/ to keep it)");
