@@ -88,7 +88,7 @@ UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_pack
               $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
               $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp $(UNIT_DIR)/test_packet_syn \
               $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton $(UNIT_DIR)/test_offload \
-              $(UNIT_DIR)/test_torctl
+              $(UNIT_DIR)/test_torctl $(UNIT_DIR)/test_conffile
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
@@ -96,6 +96,9 @@ $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_S
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 CLI_SRCS := gateway/cli.c gateway/log.c gateway/options.c gateway/options_path.c gateway/conffile.c gateway/profile.c
 $(UNIT_DIR)/test_cli: tests/unit/test_cli.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
+$(UNIT_DIR)/test_conffile: tests/unit/test_conffile.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
@@ -149,7 +152,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_COV_DIR := $(FUZZ_DIR)/cov
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 15
-FUZZ_NAMES := fuzz_dns_query fuzz_socks_reply fuzz_packet fuzz_netstack fuzz_seccomp_policy
+FUZZ_NAMES := fuzz_dns_query fuzz_socks_reply fuzz_packet fuzz_netstack fuzz_seccomp_policy fuzz_conffile
 FUZZERS := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_COVERAGE := $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -185,6 +188,8 @@ $(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_u
     netstack/netstack_offload.c netstack/netstack_connect.c netstack/netstack_tx.c,\
     tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h $(call lwip_objs,$(FUZZ_DIR)/obj)))
 $(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/seccomp_policy.c,,-lseccomp))
+$(eval $(call FUZZER_RULES,fuzz_conffile,gateway/conffile.c gateway/options.c gateway/options_path.c \
+    gateway/cli.c gateway/profile.c gateway/log.c))
 
 fuzz: $(FUZZERS) $(FUZZ_COVERAGE)
 	./tests/run-fuzz --coverage $(FUZZ_SECONDS)

@@ -209,24 +209,22 @@ static int parse_seccomp(const char *arg, struct tg_config *cfg, const struct op
                          char *err, size_t errlen)
 {
     /* A file called "off" or "default" is ./off or ./default. */
-    cfg->seccomp_file = NULL;
+    const char *file = NULL;
+    enum tg_seccomp mode = TG_SECCOMP_FILE;
     if (strcmp(arg, "off") == 0)
-        cfg->seccomp = TG_SECCOMP_OFF;
+        mode = TG_SECCOMP_OFF;
     else if (strcmp(arg, "default") == 0)
-        cfg->seccomp = TG_SECCOMP_DEFAULT;
+        mode = TG_SECCOMP_DEFAULT;
     else if (*arg == '\0') {
         snprintf(err, errlen, "--seccomp needs off, default or a policy FILE");
         return -1;
-    } else if (st->file == NULL) {
-        cfg->seccomp = TG_SECCOMP_FILE;
-        cfg->seccomp_file = arg;
-    } else {
-        /* In a file, a relative policy is beside that file. */
-        cfg->seccomp_file = options_path(cfg, st, arg, "seccomp", OPTIONS_PATH_FILE_DIR, err, errlen);
-        if (cfg->seccomp_file == NULL)
-            return -1;
-        cfg->seccomp = TG_SECCOMP_FILE;
-    }
+    } else if (st->file == NULL)
+        file = arg;
+    /* In a file, a relative policy is beside that file. */
+    else if ((file = options_path(cfg, st, arg, "seccomp", OPTIONS_PATH_FILE_DIR, err, errlen)) == NULL)
+        return -1;
+    cfg->seccomp = mode;
+    cfg->seccomp_file = file;
     return 0;
 }
 
