@@ -91,3 +91,22 @@ def test_chromium_shows_the_page(tg, tornet, shots, which):
     cp = tg(["--"] + CHROMIUM + ["--user-data-dir=" + os.path.join(home, "b"), "--dump-dom", url],
             timeout=150, env=env)
     assert cp.returncode == 0 and "tornet %s ok" % which in cp.stdout, describe(cp)
+
+
+def test_chromium_with_its_shipped_profile(tg, tornet, shots):
+    """torgate's own chromium profile (a private home, a circuit per host)
+    with nothing else: no --user-data-dir, so Chromium makes its data
+    directory in the private home; the onion page must still render, and
+    nothing is left in the real home afterwards."""
+    assert shutil.which("chromium"), "chromium is missing: scripts/install-deps --tests installs it"
+    url = tornet["TORNET_ONION_URL"] + "page.html"
+    shot = os.path.join(shots, "shot.png")
+    home = os.path.join(shots, "home")
+    os.makedirs(home, mode=0o777)
+    cp = tg(["-v", "--profile", os.path.join(TOP, "profiles", "chromium.conf"), "--"] + CHROMIUM +
+            ["--screenshot=" + shot, url], timeout=150, env={"HOME": home})
+    assert cp.returncode == 0 and os.path.exists(shot), describe(cp)
+    assert "profiles/chromium.conf" in cp.stderr and "is a private, empty home" in cp.stderr, describe(cp)
+    w, h, rows = png_pixels(open(shot, "rb").read())
+    assert rows[400][400] == COLORS["onion"], rows[400][400]
+    assert os.listdir(home) == [], "the private home leaked onto the host: %r" % os.listdir(home)
