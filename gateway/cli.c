@@ -242,6 +242,8 @@ static int load_files(const struct conf_sources *src, const char *cli_profile, c
         return 0;
     /* --profile, else "profile =" in a config file, else the command's name. */
     const char *name = cli_profile != NULL ? cli_profile : st->profile;
+    if (cli_profile != NULL)
+        st->profile_file = NULL;
     int explicit = name != NULL;
     if (name == NULL) {
         const char *slash = strrchr(cmd[0], '/');

@@ -134,7 +134,12 @@ static int read_file(const char *path, int missing_ok, char *buf, size_t *len, c
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
+        struct stat lst;
         if (errno == ENOENT && missing_ok)
+            return 0;
+        /* A directory on the way that torgate may not enter (a HOME not
+         * the caller's): the file cannot be told from a missing one. */
+        if (errno == EACCES && missing_ok && stat(path, &lst) != 0 && errno == EACCES)
             return 0;
         snprintf(err, errlen, "%s: cannot open: %s%s", path, strerror(errno),
                  errno == EACCES ? "; make it readable (chmod a+r) or remove it" : "");

@@ -390,6 +390,7 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
         }
         st->profile = keep(cfg, st, arg, def->name, err, errlen);
         st->profile_from_cli = st->file == NULL;
+        st->profile_file = st->file;
         return st->profile != NULL ? 0 : -1;
     case OPT_BIND:
     case OPT_BIND_RO:

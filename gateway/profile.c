@@ -41,8 +41,9 @@ static int on_stack(const struct profile_ctx *c, const struct stat *st)
 
 /* The first NAME.conf in the search path not already being read. */
 static int find(const struct profile_ctx *c, const char *name, char *path, size_t pathlen,
-                char *looked, size_t lookedlen)
+                char *looked, size_t lookedlen, int *loop)
 {
+    *loop = 0;
     size_t used = 0;
     char own[PATH_MAX] = "";
     looked[0] = '\0';
@@ -63,8 +64,11 @@ static int find(const struct profile_ctx *c, const char *name, char *path, size_
             int k = snprintf(looked + used, lookedlen - used, "%s%s", used > 0 ? ", " : "", path);
             used += k > 0 ? (size_t)k : 0;
         }
-        if (stat(path, &st) == 0 && !on_stack(c, &st))
-            return 0;
+        if (stat(path, &st) == 0) {
+            if (!on_stack(c, &st))
+                return 0;
+            *loop = 1;
+        }
     }
     return -1;
 }
@@ -77,6 +81,7 @@ static int profile_cb(void *ctx, const char *key, const char *value, char *err, 
     if (strcmp(key, "include") != 0)
         return conffile_apply(c->cfg, c->st, key, value, err, errlen);
     char path[PATH_MAX], looked[1024];
+    int loop;
     if (strchr(value, '/') != NULL) {
         if (value[0] != '/') {
             snprintf(err, errlen, "include '%s': give a profile NAME or an absolute path", value);
@@ -86,8 +91,12 @@ static int profile_cb(void *ctx, const char *key, const char *value, char *err, 
     } else if (!profile_name_ok(value)) {
         snprintf(err, errlen, "include '%s': not a profile name (letters, digits, . _ + -)", value);
         return -1;
-    } else if (find(c, value, path, sizeof(path), looked, sizeof(looked)) != 0) {
-        snprintf(err, errlen, "include '%s': no such profile (looked for %s)", value, looked);
+    } else if (find(c, value, path, sizeof(path), looked, sizeof(looked), &loop) != 0) {
+        if (loop)
+            snprintf(err, errlen, "include '%s': an include loop (the only %s.conf found is "
+                     "being read already)", value, value);
+        else
+            snprintf(err, errlen, "include '%s': no such profile (looked for %s)", value, looked);
         return -1;
     }
     return load(c, path, err, errlen) < 0 ? -1 : 0;
@@ -125,6 +134,7 @@ int profile_apply(const struct conf_sources *src, const char *name, int explicit
 {
     struct profile_ctx c = { .src = src, .cfg = cfg, .st = st, .depth = 0 };
     char path[PATH_MAX], looked[1024];
+    int loop;
     if (strcmp(name, "none") == 0)
         return 0;
     if (strchr(name, '/') != NULL) {
@@ -135,11 +145,13 @@ int profile_apply(const struct conf_sources *src, const char *name, int explicit
         snprintf(err, errlen, "bad --profile '%s': give a NAME (letters, digits, . _ + -), a FILE "
                  "with a '/', or none", name);
         return -1;
-    } else if (find(&c, name, path, sizeof(path), looked, sizeof(looked)) != 0) {
+    } else if (find(&c, name, path, sizeof(path), looked, sizeof(looked), &loop) != 0) {
         if (!explicit)
             return 0;
-        snprintf(err, errlen, "no profile '%s' (looked for %s); write one there or give "
-                 "--profile FILE", name, looked[0] != '\0' ? looked : "nothing: no config directory");
+        snprintf(err, errlen, "no profile '%s'%s%s (looked for %s); write one there or give "
+                 "--profile FILE", name, st->profile_file != NULL ? ", chosen in " : "",
+                 st->profile_file != NULL ? st->profile_file : "",
+                 looked[0] != '\0' ? looked : "nothing: no config directory");
         return -1;
     }
     int rc = load(&c, path, err, errlen);

@@ -55,6 +55,16 @@ static int under(const char *path, const char *dir)
     return dir[0] != '\0' && strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* The private home as path names it: resolved (home) or as $HOME says,
+ * which options_path() expanded ~ to and may lead through a symlink. */
+static const char *home_of(const char *path, const char *home)
+{
+    const char *h = getenv("HOME");
+    if (under(path, home))
+        return home;
+    return h != NULL && h[0] == '/' && under(path, h) ? h : NULL;
+}
+
 /* Makes dst (and its parents) inside the private home, a directory or an
  * empty file as the source is. */
 static int make_place(const char *dst, int is_dir, const char *home, char *err, size_t errlen)
@@ -92,13 +102,14 @@ static int do_bind(const struct bind_src *b, const char *home, char *err, size_t
         return -1;
     }
     if (stat(m->dst, &dst) != 0) {
-        if (errno != ENOENT || !under(m->dst, home)) {
+        const char *h = home[0] != '\0' ? home_of(m->dst, home) : NULL;
+        if (errno != ENOENT || h == NULL) {
             snprintf(err, errlen, "%s %s: %s in the sandbox: %s; bind onto a place that exists "
                      "(torgate makes places only inside --private-home)", opt, m->src, m->dst,
                      strerror(errno));
             return -1;
         }
-        if (make_place(m->dst, S_ISDIR(sst.st_mode), home, err, errlen) != 0)
+        if (make_place(m->dst, S_ISDIR(sst.st_mode), h, err, errlen) != 0)
             return -1;
     }
     snprintf(src, sizeof(src), "/proc/self/fd/%d", b->fd);
@@ -155,7 +166,7 @@ static int auto_binds(const char *home, struct tg_mount *auto_m, char paths[][PA
     int k = 0;
     for (int i = 0; i < n; i++) {
         struct stat st;
-        if (!under(paths[i], home) || stat(paths[i], &st) != 0)
+        if (home_of(paths[i], home) == NULL || stat(paths[i], &st) != 0)
             continue;
         auto_m[k] = (struct tg_mount){ .kind = TG_MOUNT_BIND_RO, .optional = 1,
                                        .src = paths[i], .dst = paths[i] };

@@ -2,7 +2,9 @@
 systemd unit template torgate-netns@.service (sidecar of an ip-netns
 namespace), whose ExecStart names the installed binary and which systemd's
 own checker accepts (`systemd-analyze verify`, with the binary it would
-run, and its exposure score under `security --offline`)."""
+run, and its exposure score under `security --offline`); the shipped
+profiles, the system's torgate.conf (kept across install and uninstall
+once the administrator has changed it) and the AppArmor profile."""
 
 import os
 import re
@@ -48,10 +50,47 @@ def test_install_and_uninstall(tmp_path):
         assert section in text, section
     r = subprocess.run(["bash", "-n", completion], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, tgutil.describe(r)
+    profiles, conf, apparmor = check_etc(dest)
+    # A second install keeps the administrator's torgate.conf.
+    with open(conf, "a") as f:
+        f.write("isolate = host\n")
+    changed = open(conf).read()
+    cp = make("install", "DESTDIR=" + dest, "PREFIX=/usr")
+    assert cp.returncode == 0, tgutil.describe(cp)
+    assert open(conf).read() == changed
     cp = make("uninstall", "DESTDIR=" + dest, "PREFIX=/usr")
     assert cp.returncode == 0, tgutil.describe(cp)
-    for f in (binary, unit, page, completion):
+    for f in (binary, unit, page, completion, apparmor) + profiles:
         assert not os.path.exists(f), f
+    assert open(conf).read() == changed
+    # An unchanged torgate.conf goes with the rest.
+    fresh = str(tmp_path / "fresh")
+    for target in ("install", "uninstall"):
+        cp = make(target, "DESTDIR=" + fresh, "PREFIX=/usr")
+        assert cp.returncode == 0, tgutil.describe(cp)
+    assert not os.path.exists(os.path.join(fresh, "etc/torgate")), os.listdir(os.path.join(fresh, "etc"))
+    assert not os.path.exists(os.path.join(fresh, "etc/apparmor.d/torgate"))
+
+
+def check_etc(dest):
+    """What make install put under DESTDIR/etc: the shipped profiles and
+    torgate.conf as they are in the tree, and the AppArmor profile for the
+    installed binary; all 0644."""
+    shipped = sorted(f for f in os.listdir(os.path.join(ROOT, "profiles")) if f.endswith(".conf"))
+    assert shipped, "no profiles/*.conf in the tree"
+    pdir = os.path.join(dest, "etc/torgate/profiles")
+    assert sorted(os.listdir(pdir)) == shipped
+    profiles = tuple(os.path.join(pdir, f) for f in shipped)
+    conf = os.path.join(dest, "etc/torgate/torgate.conf")
+    apparmor = os.path.join(dest, "etc/apparmor.d/torgate")
+    for f, src in list(zip(profiles, ("profiles/" + f for f in shipped))) + [(conf, "dist/torgate.conf")]:
+        assert os.stat(f).st_mode & 0o777 == 0o644, f
+        assert open(f).read() == open(os.path.join(ROOT, src)).read(), f
+    assert os.stat(apparmor).st_mode & 0o777 == 0o644
+    text = open(apparmor).read()
+    assert "profile torgate /usr/bin/torgate" in text and "userns," in text, text
+    assert "@BINDIR@" not in text
+    return profiles, conf, apparmor
 
 
 def test_page_and_completion_know_every_option():
