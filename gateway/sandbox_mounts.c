@@ -13,8 +13,9 @@
  * 5. back into the working directory as the command will see it.
  *
  * torgate's own masks (resolver sockets, Tor's control socket, its control
- * sockets, the session bus) come after all this (sandbox_fs.c): no bind
- * can reopen them. */
+ * sockets, the session bus; sandbox_fs.c) are in place before all this:
+ * a bind's source is looked up, and a directory bound with its submounts,
+ * as the sandbox sees it, masks included, so no bind can reopen them. */
 #define _GNU_SOURCE
 #include "sandbox_mounts.h"
 #include "log.h"

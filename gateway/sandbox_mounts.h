@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include "config.h"
 
-/* In the sandbox, after its /proc and before torgate's own masks. 0, or
+/* In the sandbox, after its /proc and torgate's own masks. 0, or
  * -1 with err set (and the command must not run). */
 int sandbox_mounts_setup(const struct tg_config *cfg, char *err, size_t errlen);
 
