@@ -50,6 +50,8 @@ int conffile_parse(const char *buf, size_t len, conffile_cb cb, void *ctx, unsig
             snprintf(err, errlen, "a NUL byte; is this a text file?");
             return -1;
         }
+        if (n > 0 && s[n - 1] == '\r')
+            n--;            /* CRLF: the limit is the same for both endings */
         if (n > CONF_MAX_LINE) {
             snprintf(err, errlen, "line longer than %d characters", CONF_MAX_LINE);
             return -1;

@@ -173,14 +173,16 @@ int options_mount(struct tg_config *cfg, const struct opt_state *st, enum tg_mou
     if (s == NULL)
         return -1;
     if (colon != NULL) {
-        if (colon[1] != '/' && colon[1] != '~' && colon[1] != '$') {
+        /* Absolute once expanded, wherever it is given: "inside" has no
+         * working directory to be relative to. */
+        dst = options_expand(cfg, colon + 1, opt, err, errlen);
+        if (dst == NULL)
+            return -1;
+        if (dst[0] != '/') {
             snprintf(err, errlen, "bad --%s '%s': the place inside (after ':') must be an absolute path",
                      opt, arg);
             return -1;
         }
-        dst = options_path(cfg, st, colon + 1, opt, OPTIONS_PATH_ABSOLUTE, err, errlen);
-        if (dst == NULL)
-            return -1;
     }
     if (strcmp(s, "/") == 0 || (dst != NULL && strcmp(dst, "/") == 0)) {
         snprintf(err, errlen, "bad --%s '%s': not the root directory", opt, arg);
