@@ -137,6 +137,7 @@ static void test_parse_errors(void **state)
     big[8 + CONF_MAX_LINE + 1] = '\n';
     expect_parse_error(big, 8 + CONF_MAX_LINE + 2, 2, 1, "longer than 1024");
     /* The limit is the same with CRLF endings. */
+    memset(big, 'x', sizeof(big));
     memcpy(big, "name = ", 7);
     big[CONF_MAX_LINE] = '\r';
     big[CONF_MAX_LINE + 1] = '\n';
