@@ -57,16 +57,6 @@ def conf():
     shutil.rmtree(d, ignore_errors=True)
 
 
-def own(path):
-    """Gives path (recursively) to the user torgate runs as."""
-    u = tgutil.get_test_user()
-    if not u:
-        return
-    for d, dirs, files in os.walk(path):
-        for p in [d] + [os.path.join(d, x) for x in dirs + files]:
-            os.chown(p, u.uid, u.gid)
-
-
 def write(path, text, mode=0o666):
     with open(path, "w") as f:
         f.write(text)
@@ -422,7 +412,7 @@ def home(user_tmp):
     os.mkdir(h, 0o700)
     write(os.path.join(h, "marker"), "mine\n", 0o644)
     write(os.path.join(h, "keep.txt"), "kept\n", 0o644)
-    own(h)
+    tgutil.give_to_test_user(h)
     return h
 
 

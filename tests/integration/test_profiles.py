@@ -62,19 +62,10 @@ def setup():
     os.mkdir(s.home, 0o700)
     with open(os.path.join(s.home, "marker"), "w") as f:
         f.write("everyday\n")
-    own(s.home)
+    tgutil.give_to_test_user(s.home)
     s.env = {"XDG_CONFIG_HOME": s.xdg, "HOME": s.home}
     yield s
     shutil.rmtree(s.root, ignore_errors=True)
-
-
-def own(path):
-    u = tgutil.get_test_user()
-    if not u:
-        return
-    for d, dirs, files in os.walk(path):
-        for p in [d] + [os.path.join(d, x) for x in dirs + files]:
-            os.chown(p, u.uid, u.gid)
 
 
 def profile_lines(cp):
@@ -136,7 +127,7 @@ def test_browser_private_home(run_torgate, setup, name):
     os.mkdir(downloads, 0o700)
     with open(os.path.join(downloads, "got.txt"), "w") as f:
         f.write("downloaded before\n")
-    own(setup.home)
+    tgutil.give_to_test_user(setup.home)
     cp = run_torgate(["--profile", name, "--", "sh", "-c", HOME_PROBE], env=setup.env)
     assert cp.returncode == 0, describe(cp)
     assert cp.stdout == "Downloads\ndownloaded before\nMOZ=%s\n" % moz, describe(cp)

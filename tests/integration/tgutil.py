@@ -75,6 +75,16 @@ def _world_searchable(d):
         d = os.path.dirname(d)
 
 
+def give_to_test_user(path):
+    """Gives path (recursively) to TORGATE_TEST_USER, when there is one."""
+    u = get_test_user()
+    if not u:
+        return
+    for d, dirs, files in os.walk(path):
+        for p in [d] + [os.path.join(d, x) for x in dirs + files]:
+            os.chown(p, u.uid, u.gid)
+
+
 def get_test_user():
     """The RunAsUser torgate runs as, or None (torgate runs as the caller)."""
     spec = os.environ.get("TORGATE_TEST_USER")
