@@ -5,6 +5,7 @@
  * namespace test runs in a child that exits at once. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "conffile.h"
 #include "cli.h"
 #include "log.h"
 #include "probe.h"
@@ -231,6 +232,13 @@ int check_run(const struct tg_config *cfg)
     check_tun(&r);
     check_confinement(&r);
     check_resolv(&r);
+    /* What torgate will use is what the config files said: name them. */
+    if (cfg->conf_read[0][0] != '\0' || cfg->conf_read[1][0] != '\0')
+        say(&r, 'y', "settings from %s%s%s", cfg->conf_read[0],
+            cfg->conf_read[0][0] != '\0' && cfg->conf_read[1][0] != '\0' ? " and " : "", cfg->conf_read[1]);
+    else
+        say(&r, 'y', "no config file (" CONF_SYSTEM_DIR "/torgate.conf, ~/.config/torgate/torgate.conf): "
+            "the defaults and the command line");
     if (fflush(stdout) != 0)
         return TG_EXIT_FAILURE;
     return r.failed ? 1 : 0;

@@ -237,6 +237,8 @@ static int load_files(const struct conf_sources *src, const char *cli_profile, c
         st->file = NULL;
         if (rc < 0)
             return -1;
+        if (rc == 1)
+            snprintf(cfg->conf_read[i], sizeof(cfg->conf_read[i]), "%s", src->conf[i]);
     }
     if (!runs_cmd)
         return 0;

@@ -103,6 +103,7 @@ struct tg_config {
     int nenv;
     int clearenv;                /* --clearenv: only a few variables and --keepenv pass */
     char profile_path[4096];     /* the profile applied, or "" */
+    char conf_read[2][4096];     /* the config files read (system, user), or "" */
     /* Strings from config files live here (values from argv stay in argv). */
     char strings[TG_STRINGS];
     size_t strings_used;

@@ -81,3 +81,27 @@ def test_check_userns_disabled(servers):
 def test_check_alone():
     cp = subprocess.run([torgate_path(), "--check", "--", "true"], capture_output=True, text=True, timeout=30)
     assert cp.returncode == 125 and "--check runs no command" in cp.stderr, describe(cp)
+
+
+def test_check_reads_the_config(servers, tmp_path):
+    """--check judges the settings torgate would run with: the SocksPort a
+    config file names, and it says which files it read."""
+    xdg = tmp_path / "xdg"
+    (xdg / "torgate").mkdir(parents=True)
+    for d in (tmp_path, xdg, xdg / "torgate"):
+        os.chmod(str(d), 0o755)
+    conf = xdg / "torgate" / "torgate.conf"
+    argv = user_prefix() + [torgate_path(), "--check"]
+    env = dict(torgate_env(), XDG_CONFIG_HOME=str(xdg))
+    with ClosedPort() as ctl, ClosedPort() as closed:
+        for socks, ok in ((servers.socks_addr, True), (closed.addr, False)):
+            conf.write_text("socks = %s\ntor-control = %s\n" % (socks, ctl.addr))
+            os.chmod(str(conf), 0o644)
+            cp = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                text=True, timeout=60)
+            assert cp.returncode == (0 if ok else 1), describe(cp)
+            assert line(cp, "settings from " + str(conf)).startswith(CHECK)
+            if ok:
+                assert line(cp, "SocksPort answers at " + socks).startswith(CHECK)
+            else:
+                assert line(cp, "Tor is not reachable at " + socks).startswith(CROSS)
