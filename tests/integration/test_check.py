@@ -5,6 +5,7 @@ user cannot open, user namespaces disabled (in a user namespace of the
 test's own, whose limit is set to 0). With a real Tor: tests/e2e."""
 
 import os
+import pathlib
 import re
 import subprocess
 
@@ -83,12 +84,13 @@ def test_check_alone():
     assert cp.returncode == 125 and "--check runs no command" in cp.stderr, describe(cp)
 
 
-def test_check_reads_the_config(servers, tmp_path):
+def test_check_reads_the_config(servers, user_tmp):
     """--check judges the settings torgate would run with: the SocksPort a
-    config file names, and it says which files it read."""
-    xdg = tmp_path / "xdg"
+    config file names, and it says which files it read. (In user_tmp: the
+    user torgate runs as must be able to enter the directory.)"""
+    xdg = pathlib.Path(user_tmp) / "xdg"
     (xdg / "torgate").mkdir(parents=True)
-    for d in (tmp_path, xdg, xdg / "torgate"):
+    for d in (xdg, xdg / "torgate"):
         os.chmod(str(d), 0o755)
     conf = xdg / "torgate" / "torgate.conf"
     argv = user_prefix() + [torgate_path(), "--check"]
