@@ -91,7 +91,8 @@ UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_pack
               $(UNIT_DIR)/test_torctl $(UNIT_DIR)/test_conffile
 UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
 
-$(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c gateway/socks5.c $(TEST_DEPS_STAMP)
+$(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c tests/unit/socks5_caller.c tests/unit/socks5_caller.h \
+                         gateway/socks5.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 CLI_SRCS := gateway/cli.c gateway/log.c gateway/options.c gateway/options_path.c gateway/conffile.c gateway/profile.c
@@ -186,7 +187,9 @@ $(eval $(call FUZZER_RULES,fuzz_packet,netstack/packet.c))
 $(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_udp.c \
     netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c \
     netstack/netstack_offload.c netstack/netstack_connect.c netstack/netstack_tx.c,\
-    tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h $(call lwip_objs,$(FUZZ_DIR)/obj)))
+    tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_vnet.c tests/fuzz/fuzz_vnet.h \
+    tests/fuzz/fuzz_track.c tests/fuzz/fuzz_track.h \
+    $(call lwip_objs,$(FUZZ_DIR)/obj)))
 $(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/seccomp_policy.c,,-lseccomp))
 $(eval $(call FUZZER_RULES,fuzz_conffile,gateway/conffile.c gateway/options.c gateway/options_path.c \
     gateway/cli.c gateway/profile.c gateway/log.c))

@@ -47,6 +47,8 @@
 #include <linux/virtio_net.h>
 #include <sanitizer/allocator_interface.h>
 
+#include "fuzz_track.h"
+#include "fuzz_vnet.h"
 #include "fuzz_wire.h"
 #include "netstack.h"
 #include "packet.h"
@@ -59,9 +61,6 @@
 #define TICK_MS       250
 #define MAX_STREAMS   32
 #define MAX_HOLDS     16
-#define MAX_SOURCES   64
-#define MAX_ISNS      16
-#define VNET_LEN      10    /* struct virtio_net_hdr, read byte by byte here */
 
 /* Packet ctl bits beyond FIX (0x01), REL (0x02) and the ticks (0x0c). */
 #define CTL_VNET_KERNEL 0x10
@@ -107,10 +106,7 @@ static struct {
     struct hstream *streams;
     int nstreams;
     uint8_t next_id;
-    struct { uint8_t family, addr[16]; } sources[MAX_SOURCES];
-    int nsources, sources_overflow;
-    struct { struct ns_flow flow; uint32_t isn; } isns[MAX_ISNS];
-    int nisns;
+    struct fuzz_track track;
     struct ns_flow last_udp;
     int has_udp;
 } h;
@@ -162,156 +158,6 @@ static void on_free(const volatile void *p)
 {
     if (counting && p != NULL)
         live_allocs--;
-}
-
-static int isn_find(const struct ns_flow *f, uint32_t *isn)
-{
-    for (int i = 0; i < MAX_ISNS && i < h.nisns; i++)
-        if (wire_flow_eq(&h.isns[i].flow, f)) {
-            *isn = h.isns[i].isn;
-            return 1;
-        }
-    return 0;
-}
-
-static void isn_put(const struct ns_flow *f, uint32_t isn)
-{
-    for (int i = 0; i < MAX_ISNS && i < h.nisns; i++)
-        if (wire_flow_eq(&h.isns[i].flow, f)) {
-            h.isns[i].isn = isn;
-            return;
-        }
-    h.isns[h.nisns % MAX_ISNS].flow = *f;
-    h.isns[h.nisns % MAX_ISNS].isn = isn;
-    h.nisns++;
-}
-
-static void relative_ack(uint8_t *p, size_t len)
-{
-    struct ns_flow f;
-    struct wire_l4 t;
-    uint32_t isn;
-    if (wire_tcp_flow(p, len, 0, &f, &t) && isn_find(&f, &isn))
-        wire_put32(p + t.off + 8, wire_be32(p + t.off + 8) + isn);
-}
-
-static void note_source(const uint8_t *p, size_t len)
-{
-    struct packet_info pi;
-    if (packet_parse(p, len, &pi) != PACKET_OK)
-        return;
-    for (int i = 0; i < h.nsources; i++)
-        if (h.sources[i].family == pi.family && memcmp(h.sources[i].addr, pi.src, 16) == 0)
-            return;
-    if (h.nsources == MAX_SOURCES) {
-        h.sources_overflow = 1;
-        return;
-    }
-    h.sources[h.nsources].family = pi.family;
-    memcpy(h.sources[h.nsources].addr, pi.src, 16);
-    h.nsources++;
-}
-
-static int is_source(const struct packet_info *pi)
-{
-    for (int i = 0; i < h.nsources; i++)
-        if (h.sources[i].family == pi->family && memcmp(h.sources[i].addr, pi->dst, 16) == 0)
-            return 1;
-    return h.sources_overflow;
-}
-
-/* ---- virtio_net_hdr (offloads) ----------------------------------------- */
-
-static uint16_t le16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] | b[1] << 8);
-}
-
-static void put_le16(uint8_t *b, uint16_t v)
-{
-    b[0] = (uint8_t)v;
-    b[1] = (uint8_t)(v >> 8);
-}
-
-/* What a NEEDS_CSUM header asks of whoever completes it (the app's kernel
- * for packets towards the app, the netstack for the others): the sum from
- * csum_start to the end of the packet, complemented, written at csum_start
- * + csum_offset, 0 as 0xffff. Returns 1 if done, 0 if the header asks for
- * nothing, -1 if it points outside the packet. */
-static int vnet_complete(const uint8_t *vh, uint8_t *p, size_t len)
-{
-    if (!(vh[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-        return 0;
-    size_t start = le16(vh + 6), at = start + le16(vh + 8);
-    if (start >= len || at + 2 > len)
-        return -1;
-    uint16_t c = (uint16_t)~wire_sum_fold(wire_sum_add(0, p + start, len - start));
-    wire_put16(p + at, c == 0 ? 0xffff : c);
-    return 1;
-}
-
-/* The header the app's kernel writes for p[0..n): a checksum left undone
- * (only the pseudo-header's sum in its field) and, for a TCP segment
- * larger than the MTU, how it would be cut. */
-static void vnet_kernel_hdr(uint8_t *vh, uint8_t *p, size_t n)
-{
-    struct wire_l4 t;
-    memset(vh, 0, VNET_LEN);
-    if (!wire_l4_find(p, n, &t))
-        return;
-    size_t at = wire_csum_field(t.proto, t.len);
-    if (at == 0)
-        return;
-    vh[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    put_le16(vh + 6, (uint16_t)t.off);
-    put_le16(vh + 8, (uint16_t)at);
-    wire_put16(p + t.off + at, wire_sum_fold(t.pseudo));
-    if (t.proto != PACKET_TCP)
-        return;
-    size_t thl = (size_t)(p[t.off + 12] >> 4) * 4;
-    if (thl < 20 || thl > t.len || t.off + thl >= h.mtu || t.len - thl <= h.mtu - t.off - thl)
-        return;
-    vh[1] = t.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
-    put_le16(vh + 2, (uint16_t)(t.off + thl));
-    put_le16(vh + 4, (uint16_t)(h.mtu - t.off - thl));
-}
-
-/* A header the netstack wrote in front of p[0..len) (towards the app):
- * checked, and the checksum it leaves to the app's kernel completed. */
-static void vnet_check_tx(const uint8_t *vh, uint8_t *p, size_t len)
-{
-    uint8_t flags = vh[0], gso = vh[1];
-    uint16_t hdr_len = le16(vh + 2), gso_size = le16(vh + 4);
-    TRACE("out: vnet flags 0x%02x gso %u hdr_len %u gso_size %u csum %u+%u\n", flags, gso, hdr_len,
-          gso_size, le16(vh + 6), le16(vh + 8));
-    CHECK(flags == 0 || flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
-    CHECK(len <= 0xffff);
-    struct wire_l4 t;
-    int is_tcp = wire_l4_find(p, len, &t) && t.proto == PACKET_TCP && t.len >= 20;
-    if (flags == 0) {
-        /* Every checksum is in the packet already. */
-        for (int i = 1; i < VNET_LEN; i++)
-            CHECK(vh[i] == 0);
-    } else {
-        /* Only TCP is left to the kernel, at its checksum field. */
-        CHECK(is_tcp);
-        CHECK(le16(vh + 6) == t.off && le16(vh + 8) == 16);
-        CHECK(vnet_complete(vh, p, len) == 1);
-    }
-    if (gso == VIRTIO_NET_HDR_GSO_NONE) {
-        CHECK(hdr_len == 0 && gso_size == 0);
-        CHECK(len <= h.mtu);
-        return;
-    }
-    /* A super-segment: TCP whose data does not fit one segment of a link
-     * of this MTU, cut into segments of MTU bytes. */
-    CHECK(flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && is_tcp);
-    CHECK(gso == (t.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6));
-    size_t thl = (size_t)(p[t.off + 12] >> 4) * 4;
-    CHECK(thl >= 20 && thl <= t.len);
-    CHECK(len > h.mtu);
-    CHECK(hdr_len == t.off + thl);
-    CHECK(gso_size == h.mtu - t.off - thl);
 }
 
 /* ---- streams ------------------------------------------------------------- */
@@ -406,7 +252,7 @@ static int stream_send(struct hstream *s)
 
 static void stream_connected(struct hstream *s)
 {
-    s->has_isn = isn_find(&s->flow, &s->isn);
+    s->has_isn = fuzz_track_isn_find(&h.track, &s->flow, &s->isn);
 }
 
 /* ---- the netstack's callbacks ------------------------------------------ */
@@ -543,14 +389,17 @@ static void h_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
         memcpy(pkt + len, iov[i].iov_base, iov[i].iov_len);
         len += iov[i].iov_len;
     }
-    if (h.offload)
-        vnet_check_tx(vh, pkt, len);   /* size bounds too: GSO may exceed the MTU */
-    else
+    if (h.offload) {
+        TRACE("out: vnet flags 0x%02x gso %u hdr_len %u gso_size %u csum %u+%u\n", vh[0], vh[1],
+              fuzz_vnet_le16(vh + 2), fuzz_vnet_le16(vh + 4), fuzz_vnet_le16(vh + 6),
+              fuzz_vnet_le16(vh + 8));
+        fuzz_vnet_check_tx(vh, pkt, len, h.mtu);   /* size bounds too: GSO may exceed the MTU */
+    } else
         CHECK(len <= h.mtu);
 
     struct packet_info pi;
     CHECK(packet_parse(pkt, len, &pi) == PACKET_OK);
-    CHECK(is_source(&pi));             /* only ever back to the app */
+    CHECK(fuzz_track_is_source(&h.track, &pi));             /* only ever back to the app */
     if (pi.family == 4) {
         CHECK(wire_be16(pkt + 2) == len);
         CHECK(wire_sum_fold(wire_sum_add(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff);
@@ -571,7 +420,7 @@ static void h_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
     uint32_t seq = wire_be32(tcp + 4);
     uint8_t flags = tcp[13];
     if ((flags & (PACKET_TCP_SYN | PACKET_TCP_ACK)) == (PACKET_TCP_SYN | PACKET_TCP_ACK))
-        isn_put(&f, seq);
+        fuzz_track_isn_put(&h.track, &f, seq);
     /* Bytes the gateway sent arrive unchanged, at their offset, none invented. */
     size_t doff = (size_t)(tcp[12] >> 4) * 4;
     struct hstream *s = stream_find_flow(&f);
@@ -641,27 +490,28 @@ static void packet(uint8_t ctl, const uint8_t *body, size_t len)
     size_t n = len < cap ? len : cap;
     memcpy(pkt, body, n);
     if (ctl & 0x02)
-        relative_ack(pkt, n);
+        fuzz_track_relative_ack(&h.track, pkt, n);
     if (ctl & 0x01)
         wire_fix_checksums(pkt, n);
     if (hl == VNET_LEN && (ctl & CTL_VNET_KERNEL))
-        vnet_kernel_hdr(wire, pkt, n);
+        fuzz_vnet_kernel_hdr(wire, pkt, n, h.mtu);
     if (n > 0 && (ctl & CTL_PAD)) {
         memset(pkt + n, 0, cap - n);
         n = cap;
     }
-    note_source(pkt, n);
+    fuzz_track_note_source(&h.track, pkt, n);
     /* The bytes lwIP gets: with offloads, a checksum the header leaves
      * undone is completed (a TCP segment that opens nothing may be taken
      * unchecked instead; no SYN is). */
     const uint8_t *in = pkt;
     if (hl == VNET_LEN) {
         memcpy(done, pkt, n);
-        int r = vnet_complete(wire, done, n);
-        note_source(done, n);
+        int r = fuzz_vnet_complete(wire, done, n);
+        fuzz_track_note_source(&h.track, done, n);
         in = done;
         TRACE("in: vnet flags 0x%02x gso %u hdr_len %u gso_size %u csum %u+%u (%s)\n", wire[0], wire[1],
-              le16(wire + 2), le16(wire + 4), le16(wire + 6), le16(wire + 8),
+              fuzz_vnet_le16(wire + 2), fuzz_vnet_le16(wire + 4), fuzz_vnet_le16(wire + 6),
+              fuzz_vnet_le16(wire + 8),
               r < 0 ? "outside" : r > 0 ? "completed" : "none");
     }
     h.in_sums_ok = wire_sums_ok(in, n);
