@@ -226,7 +226,7 @@ static int prescan(int argc, char **argv, const char **profile, char ***cmd)
 }
 
 static int load_files(const struct conf_sources *src, const char *cli_profile, char **cmd,
-                      int runs_cmd, struct tg_config *cfg, struct opt_state *st, char *err, size_t errlen)
+                      struct tg_config *cfg, struct opt_state *st, char *err, size_t errlen)
 {
     struct conffile_ctx ctx = { cfg, st };
     for (int i = 0; i < 2; i++) {
@@ -240,7 +240,7 @@ static int load_files(const struct conf_sources *src, const char *cli_profile, c
         if (rc == 1)
             snprintf(cfg->conf_read[i], sizeof(cfg->conf_read[i]), "%s", src->conf[i]);
     }
-    if (!runs_cmd)
+    if (cmd == NULL)
         return 0;
     /* --profile, else "profile =" in a config file, else the command's name. */
     const char *name = cli_profile != NULL ? cli_profile : st->profile;
@@ -276,9 +276,8 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const st
     if (prescan(argc, argv, &cli_profile, &cmd) == 1)
         src = NULL;
     if (src != NULL) {
-        /* A profile only for a command (also for --check: it says whether
-         * that command would run, but runs none). */
-        if (load_files(src, cli_profile, cmd, cmd != NULL, cfg, &st, err, errlen) != 0)
+        /* The config files always; a profile only when there is a command. */
+        if (load_files(src, cli_profile, cmd, cfg, &st, err, errlen) != 0)
             return CLI_ERROR;
     }
     const char *file_socks = st.socks;

@@ -248,7 +248,7 @@ int main(int argc, char **argv)
     if (cfg.profile_path[0] != '\0') {
         /* A profile changes what the command sees (a private home, say):
          * say so where someone is watching. */
-        if (isatty(STDERR_FILENO) && cfg.log_level >= LOG_WARN && cfg.log_level < LOG_INFO)
+        if (isatty(STDERR_FILENO) && cfg.log_level == LOG_WARN)
             fprintf(stderr, "torgate: profile %s (--profile none for none)\n", cfg.profile_path);
         log_info("profile %s", cfg.profile_path);
     }

@@ -389,7 +389,6 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
             return -1;
         }
         st->profile = keep(cfg, st, arg, def->name, err, errlen);
-        st->profile_from_cli = st->file == NULL;
         st->profile_file = st->file;
         return st->profile != NULL ? 0 : -1;
     case OPT_BIND:
@@ -415,10 +414,11 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
             b = 2;
         else if ((b = flag(def, arg, st, err, errlen)) < 0)
             return -1;
+        /* "no" undoes only what this key set (quiet is below LOG_WARN,
+         * verbose above it). */
         if (b > 0)
             st->file_log_level = def->code == 'q' ? LOG_ERROR : b == 2 ? LOG_DEBUG : LOG_INFO;
-        else if (st->file_log_level == (def->code == 'q' ? LOG_ERROR : LOG_INFO) ||
-                 (def->code == 'v' && st->file_log_level == LOG_DEBUG))
+        else if ((def->code == 'q') == (st->file_log_level == LOG_ERROR))
             st->file_log_level = -1;
         return 0;
     }

@@ -30,7 +30,6 @@ struct opt_state {
     const char *socks, *tor_control;
     int check, check_confinement, seccomp_given, force;
     const char *profile;        /* --profile, or "profile =" in a config file */
-    int profile_from_cli;
     const char *profile_file;   /* the config file that chose it, or NULL */
     /* Set by the caller while a file's lines are applied. */
     const char *file;           /* its path, or NULL for the command line */

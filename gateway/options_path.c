@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* $HOME, or the password database's home when it is unset or relative. */
-static const char *home_dir(void)
+const char *options_home_dir(void)
 {
     const char *h = getenv("HOME");
     if (h != NULL && h[0] == '/')
@@ -47,7 +46,7 @@ static int expand(const char *in, char *out, size_t outlen, const char *opt, cha
     char ubuf[64], uid[16];
     out[0] = '\0';
     if (in[0] == '~' && (in[1] == '/' || in[1] == '\0')) {
-        const char *h = home_dir();
+        const char *h = options_home_dir();
         if (h == NULL) {
             snprintf(err, errlen, "--%s '%s': no home directory to expand ~ to; set HOME", opt, in);
             return -1;
@@ -67,7 +66,7 @@ static int expand(const char *in, char *out, size_t outlen, const char *opt, cha
         size_t k = close != NULL ? (size_t)(close - in - 2) : 0;
         const char *val = NULL;
         if (close != NULL && k == 4 && strncmp(in + 2, "HOME", 4) == 0)
-            val = home_dir();
+            val = options_home_dir();
         else if (close != NULL && k == 4 && strncmp(in + 2, "USER", 4) == 0)
             val = user_name(ubuf, sizeof(ubuf));
         else if (close != NULL && k == 3 && strncmp(in + 2, "UID", 3) == 0) {

@@ -13,6 +13,10 @@ enum options_path_base {
     OPTIONS_PATH_FILE_DIR,   /* in a file, relative to that file's directory */
 };
 
+/* $HOME, or the password database's home when it is unset or relative:
+ * what ~ means, in options and in the sandbox alike. NULL if neither. */
+const char *options_home_dir(void);
+
 /* The expanded, absolute path, kept in cfg; NULL with err set. */
 const char *options_path(struct tg_config *cfg, const struct opt_state *st, const char *in,
                          const char *opt, enum options_path_base base, char *err, size_t errlen);

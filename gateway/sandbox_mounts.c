@@ -19,11 +19,11 @@
 #define _GNU_SOURCE
 #include "sandbox_mounts.h"
 #include "log.h"
+#include "options_path.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +38,10 @@ struct bind_src {
     int fd;          /* O_PATH, or -1: skipped */
 };
 
+/* The home directory, resolved: where the private home's tmpfs goes. */
 static const char *home_path(char *buf, size_t len)
 {
-    const char *h = getenv("HOME");
-    if (h == NULL || h[0] != '/') {
-        struct passwd *pw = getpwuid(getuid());
-        h = pw != NULL ? pw->pw_dir : NULL;
-    }
+    const char *h = options_home_dir();
     if (h == NULL || realpath(h, buf) == NULL || strlen(buf) >= len || strcmp(buf, "/") == 0)
         return NULL;
     return buf;
@@ -56,14 +53,14 @@ static int under(const char *path, const char *dir)
     return dir[0] != '\0' && strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* The private home as path names it: resolved (home) or as $HOME says,
- * which options_path() expanded ~ to and may lead through a symlink. */
+/* The private home as path names it: resolved (home) or as ~ expanded in
+ * the options, which may lead through a symlink. */
 static const char *home_of(const char *path, const char *home)
 {
-    const char *h = getenv("HOME");
+    const char *h = options_home_dir();
     if (under(path, home))
         return home;
-    return h != NULL && h[0] == '/' && under(path, h) ? h : NULL;
+    return h != NULL && under(path, h) ? h : NULL;
 }
 
 /* Makes dst (and its parents) inside the private home, a directory or an

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "bench_common.h"
 
+#include <signal.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -178,4 +180,35 @@ int bench_listen(const char *prog, const char *listen_at, int *ep)
     if (fflush(stdout) != 0)
         return -1;
     return lfd;
+}
+
+int bench_serve(const char *prog, const char *listen_at, int *ep, void (*on_accept)(int lfd),
+                void (*on_event)(void *ptr, uint32_t events), void (*after_batch)(void))
+{
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+        fprintf(stderr, "%s: signal(SIGPIPE): %s\n", prog, strerror(errno));
+        return 1;
+    }
+    bench_raise_nofile();
+    int lfd = bench_listen(prog, listen_at, ep);
+    if (lfd < 0)
+        return lfd == -2 ? 2 : 1;
+    struct epoll_event evs[256];
+    for (;;) {
+        int n = epoll_wait(*ep, evs, 256, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "%s: epoll_wait: %s\n", prog, strerror(errno));
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == NULL)
+                on_accept(lfd);
+            else
+                on_event(evs[i].data.ptr, evs[i].events);
+        }
+        if (after_batch != NULL)
+            after_batch();
+    }
 }

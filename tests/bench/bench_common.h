@@ -26,6 +26,13 @@ int bench_nonblock(int fd);
  * listening fd, -2 for a bad address, -1 for other errors (said on stderr). */
 int bench_listen(const char *prog, const char *listen_at, int *ep);
 void bench_nodelay(int fd);
+/* A server's life: SIGPIPE ignored, the open-file limit raised, listening
+ * as bench_listen() does (the epoll set in *ep), then each epoll event goes
+ * to on_accept (the listener) or on_event (data.ptr, events), and
+ * after_batch (if not NULL) runs after each batch. Returns only on an
+ * error: the exit status (2 for a bad address). */
+int bench_serve(const char *prog, const char *listen_at, int *ep, void (*on_accept)(int lfd),
+                void (*on_event)(void *ptr, uint32_t events), void (*after_batch)(void));
 /* A SOCKS5 greeting (no auth) and CONNECT to ss, pipelined; returns length
  * written into out (at most 32 bytes). */
 size_t bench_socks_request(const struct sockaddr_storage *ss, unsigned char *out);

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +149,16 @@ static void server_accept(int lfd)
     }
 }
 
+/* A closed connection's later events in a batch: each conn has one fd and
+ * one event per batch, so a close cannot leave one behind. */
+static void server_event(void *ptr, uint32_t events)
+{
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        server_readable(ptr);
+    else if (events & EPOLLOUT)
+        server_writable(ptr);
+}
+
 int main(int argc, char **argv)
 {
     const char *listen_at = "127.0.0.1:0";
@@ -159,35 +168,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_server [--listen HOST:PORT]\n");
         return 2;
     }
-    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-        perror("bench_server: signal(SIGPIPE)");
-        return 1;
-    }
     for (size_t i = 0; i < sizeof(source); i++)
         source[i] = (unsigned char)(i * 131u + 7u);
-    bench_raise_nofile();
-    int lfd = bench_listen("bench_server", listen_at, &ep);
-    if (lfd < 0)
-        return lfd == -2 ? 2 : 1;
-    struct epoll_event evs[256];
-    for (;;) {
-        int n = epoll_wait(ep, evs, 256, -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            perror("bench_server: epoll_wait");
-            return 1;
-        }
-        /* A closed connection's later events in this batch: each conn has one
-         * fd and one event per batch, so a close cannot leave one behind. */
-        for (int i = 0; i < n; i++) {
-            struct conn *c = evs[i].data.ptr;
-            if (c == NULL)
-                server_accept(lfd);
-            else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                server_readable(c);
-            else if (evs[i].events & EPOLLOUT)
-                server_writable(c);
-        }
-    }
+    return bench_serve("bench_server", listen_at, &ep, server_accept, server_event, NULL);
 }

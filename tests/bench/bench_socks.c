@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +364,12 @@ static int socks_event(struct end *e, uint32_t ev)
     return socks_update(r);
 }
 
+/* The event loop's view: a failed relay is freed already. */
+static void socks_on_event(void *ptr, uint32_t ev)
+{
+    (void)socks_event(ptr, ev);
+}
+
 static void socks_accept(int lfd)
 {
     for (;;) {
@@ -426,29 +431,5 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-        perror("bench_socks: signal(SIGPIPE)");
-        return 1;
-    }
-    bench_raise_nofile();
-    int lfd = bench_listen("bench_socks", listen_at, &ep);
-    if (lfd < 0)
-        return lfd == -2 ? 2 : 1;
-    struct epoll_event evs[256];
-    for (;;) {
-        int n = epoll_wait(ep, evs, 256, -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            perror("bench_socks: epoll_wait");
-            return 1;
-        }
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.ptr == NULL)
-                socks_accept(lfd);
-            else
-                socks_event(evs[i].data.ptr, evs[i].events);
-        }
-        socks_bury();
-    }
+    return bench_serve("bench_socks", listen_at, &ep, socks_accept, socks_on_event, socks_bury);
 }
