@@ -13,24 +13,24 @@ LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 .DEFAULT_GOAL := all
 include netstack/lwip.mk
 
-GATEWAY_SRCS := gateway/main.c gateway/cli.c gateway/log.c gateway/socks5.c gateway/probe.c \
-                gateway/fdpass.c gateway/tun.c gateway/sandbox.c gateway/sandbox_fs.c gateway/sandbox_init.c \
-                gateway/socks_io.c gateway/relay.c gateway/tor_resolve.c gateway/dns_server.c gateway/loop.c \
-                gateway/confine.c gateway/confine_check.c \
-                gateway/seccomp_policy.c gateway/seccomp_app.c gateway/seccomp_audit.c \
-                gateway/singleton.c gateway/singleton_parse.c gateway/sidecar.c \
-                gateway/stats.c gateway/control.c gateway/control_client.c \
-                gateway/check.c gateway/torctl.c gateway/torctl_parse.c gateway/bootstrap_wait.c \
-                gateway/expose.c gateway/publish.c \
-                gateway/options.c gateway/options_path.c gateway/conffile.c gateway/profile.c \
-                gateway/sandbox_mounts.c gateway/sandbox_env.c
+GATEWAY_SRCS := gateway/main.c gateway/config/cli.c gateway/base/log.c gateway/tor/socks5.c gateway/tor/probe.c \
+                gateway/base/fdpass.c gateway/sandbox/tun.c gateway/sandbox/sandbox.c gateway/sandbox/sandbox_fs.c gateway/sandbox/sandbox_init.c \
+                gateway/tor/socks_io.c gateway/serve/relay.c gateway/tor/tor_resolve.c gateway/serve/dns_server.c gateway/serve/loop.c \
+                gateway/confine/confine.c gateway/confine/confine_check.c \
+                gateway/sandbox/seccomp_policy.c gateway/sandbox/seccomp_app.c gateway/sandbox/seccomp_audit.c \
+                gateway/sandbox/singleton.c gateway/sandbox/singleton_parse.c gateway/sandbox/sidecar.c \
+                gateway/serve/stats.c gateway/control/control.c gateway/control/control_client.c \
+                gateway/control/check.c gateway/tor/torctl.c gateway/tor/torctl_parse.c gateway/tor/bootstrap_wait.c \
+                gateway/serve/expose.c gateway/serve/publish.c \
+                gateway/config/options.c gateway/config/options_path.c gateway/config/conffile.c gateway/config/profile.c \
+                gateway/sandbox/sandbox_mounts.c gateway/sandbox/sandbox_env.c
 NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
                  netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/netstack_offload.c \
                  netstack/netstack_connect.c netstack/netstack_tx.c \
                  netstack/arch/sys_arch.c
 DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
-OWN_INC  := -I gateway -I netstack -I dns $(LWIP_CFLAGS)
+OWN_INC  := -I gateway -I gateway/base -I gateway/config -I gateway/confine -I gateway/control -I gateway/sandbox -I gateway/serve -I gateway/tor -I netstack -I dns $(LWIP_CFLAGS)
 
 DEPS_STAMP := build/.deps-ok
 TEST_DEPS_STAMP := build/.test-deps-ok
@@ -89,26 +89,26 @@ UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_pack
               $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp $(UNIT_DIR)/test_packet_syn \
               $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton $(UNIT_DIR)/test_offload \
               $(UNIT_DIR)/test_torctl $(UNIT_DIR)/test_conffile
-UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I netstack
+UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I gateway/base -I gateway/config -I gateway/confine -I gateway/control -I gateway/sandbox -I gateway/serve -I gateway/tor -I netstack
 
 $(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c tests/unit/socks5_caller.c tests/unit/socks5_caller.h \
-                         gateway/socks5.c $(TEST_DEPS_STAMP)
+                         gateway/tor/socks5.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-CLI_SRCS := gateway/cli.c gateway/log.c gateway/options.c gateway/options_path.c gateway/conffile.c gateway/profile.c
+CLI_SRCS := gateway/config/cli.c gateway/base/log.c gateway/config/options.c gateway/config/options_path.c gateway/config/conffile.c gateway/config/profile.c
 $(UNIT_DIR)/test_cli: tests/unit/test_cli.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_conffile: tests/unit/test_conffile.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/seccomp_policy.c $(TEST_DEPS_STAMP)
+$(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/sandbox/seccomp_policy.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lseccomp -lcmocka
-$(UNIT_DIR)/test_singleton: tests/unit/test_singleton.c gateway/singleton_parse.c $(TEST_DEPS_STAMP)
+$(UNIT_DIR)/test_singleton: tests/unit/test_singleton.c gateway/sandbox/singleton_parse.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/log.c $(TEST_DEPS_STAMP)
+$(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/base/log.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 $(UNIT_DIR)/test_packet: tests/unit/test_packet.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
@@ -138,7 +138,7 @@ $(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/
 	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
 unit: $(UNIT_TESTS)
 
-$(UNIT_DIR)/test_torctl: tests/unit/test_torctl.c gateway/torctl_parse.c $(TEST_DEPS_STAMP)
+$(UNIT_DIR)/test_torctl: tests/unit/test_torctl.c gateway/tor/torctl_parse.c $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
@@ -159,7 +159,7 @@ FUZZ_COVERAGE := $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
 FUZZ_CC  := clang -std=c11 -g -O1 -DLWIP_TESTMODE=1
-FUZZ_INC := -I gateway -I netstack -I dns -I tests/fuzz $(LWIP_CFLAGS)
+FUZZ_INC := -I gateway -I gateway/base -I gateway/config -I gateway/confine -I gateway/control -I gateway/sandbox -I gateway/serve -I gateway/tor -I netstack -I dns -I tests/fuzz $(LWIP_CFLAGS)
 
 $(FUZZ_DIR)/obj/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -182,7 +182,7 @@ $(FUZZ_COV_DIR)/$(1): tests/fuzz/$(1).c $(patsubst %.c,$(FUZZ_COV_DIR)/obj/%.o,$
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_COV) $(WARN) $(FUZZ_INC) -o $$@ $$(filter %.c %.o,$$^) $(4)
 endef
 $(eval $(call FUZZER_RULES,fuzz_dns_query,dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c,,-lcares))
-$(eval $(call FUZZER_RULES,fuzz_socks_reply,gateway/socks5.c))
+$(eval $(call FUZZER_RULES,fuzz_socks_reply,gateway/tor/socks5.c))
 $(eval $(call FUZZER_RULES,fuzz_packet,netstack/packet.c))
 $(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_udp.c \
     netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c \
@@ -190,9 +190,9 @@ $(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_u
     tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_vnet.c tests/fuzz/fuzz_vnet.h \
     tests/fuzz/fuzz_track.c tests/fuzz/fuzz_track.h \
     $(call lwip_objs,$(FUZZ_DIR)/obj)))
-$(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/seccomp_policy.c,,-lseccomp))
-$(eval $(call FUZZER_RULES,fuzz_conffile,gateway/conffile.c gateway/options.c gateway/options_path.c \
-    gateway/cli.c gateway/profile.c gateway/log.c))
+$(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/sandbox/seccomp_policy.c,,-lseccomp))
+$(eval $(call FUZZER_RULES,fuzz_conffile,gateway/config/conffile.c gateway/config/options.c gateway/config/options_path.c \
+    gateway/config/cli.c gateway/config/profile.c gateway/base/log.c))
 
 fuzz: $(FUZZERS) $(FUZZ_COVERAGE)
 	./tests/run-fuzz --coverage $(FUZZ_SECONDS)
