@@ -13,24 +13,13 @@ LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 .DEFAULT_GOAL := all
 include netstack/lwip.mk
 
-GATEWAY_SRCS := gateway/main.c gateway/config/cli.c gateway/base/log.c gateway/tor/socks5.c gateway/tor/probe.c \
-                gateway/base/fdpass.c gateway/sandbox/tun.c gateway/sandbox/sandbox.c gateway/sandbox/sandbox_fs.c gateway/sandbox/sandbox_init.c \
-                gateway/tor/socks_io.c gateway/serve/relay.c gateway/tor/tor_resolve.c gateway/serve/dns_server.c gateway/serve/loop.c \
-                gateway/confine/confine.c gateway/confine/confine_check.c \
-                gateway/sandbox/seccomp_policy.c gateway/sandbox/seccomp_app.c gateway/sandbox/seccomp_audit.c \
-                gateway/sandbox/singleton.c gateway/sandbox/singleton_parse.c gateway/sandbox/sidecar.c \
-                gateway/serve/stats.c gateway/control/control.c gateway/control/control_client.c \
-                gateway/control/check.c gateway/tor/torctl.c gateway/tor/torctl_parse.c gateway/tor/bootstrap_wait.c \
-                gateway/serve/expose.c gateway/serve/publish.c \
-                gateway/config/options.c gateway/config/options_path.c gateway/config/conffile.c gateway/config/profile.c \
-                gateway/sandbox/sandbox_mounts.c gateway/sandbox/sandbox_env.c
-NETSTACK_SRCS := netstack/netstack.c netstack/netstack_udp.c netstack/netstack_refuse.c netstack/packet.c \
-                 netstack/netstack_rx.c netstack/netstack_tcpopt.c netstack/netstack_offload.c \
-                 netstack/netstack_connect.c netstack/netstack_tx.c \
-                 netstack/arch/sys_arch.c
-DNS_SRCS := dns/wire.c dns/vmap.c dns/rcache.c dns/stub.c
+# Every source under gateway/, netstack/ and dns/ is part of torgate: a new
+# file in a folder needs no line here.
+GATEWAY_SRCS := $(sort $(wildcard gateway/*.c gateway/*/*.c))
+NETSTACK_SRCS := $(sort $(wildcard netstack/*.c netstack/arch/*.c))
+DNS_SRCS := $(sort $(wildcard dns/*.c))
 OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
-OWN_INC  := -I gateway -I gateway/base -I gateway/config -I gateway/confine -I gateway/control -I gateway/sandbox -I gateway/serve -I gateway/tor -I netstack -I dns $(LWIP_CFLAGS)
+OWN_INC  := -I gateway -I . $(LWIP_CFLAGS)
 
 DEPS_STAMP := build/.deps-ok
 TEST_DEPS_STAMP := build/.test-deps-ok
@@ -43,7 +32,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: install uninstall all deps check check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
+.PHONY: install uninstall all deps check check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
 all: torgate
 
 $(DEPS_STAMP): scripts/install-deps
@@ -84,63 +73,36 @@ asan: $(ASAN_DIR)/torgate
 
 # ---- unit tests (cmocka, always under ASan+UBSan) --------------------------
 UNIT_DIR := build/unit
-UNIT_TESTS := $(UNIT_DIR)/test_socks5 $(UNIT_DIR)/test_cli $(UNIT_DIR)/test_packet \
-              $(UNIT_DIR)/test_dns_wire $(UNIT_DIR)/test_dns_build $(UNIT_DIR)/test_dns_vmap \
-              $(UNIT_DIR)/test_dns_stub $(UNIT_DIR)/test_log $(UNIT_DIR)/test_packet_icmp $(UNIT_DIR)/test_packet_syn \
-              $(UNIT_DIR)/test_seccomp_policy $(UNIT_DIR)/test_singleton $(UNIT_DIR)/test_offload \
-              $(UNIT_DIR)/test_torctl $(UNIT_DIR)/test_conffile
-UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I gateway/base -I gateway/config -I gateway/confine -I gateway/control -I gateway/sandbox -I gateway/serve -I gateway/tor -I netstack
+UNIT_CFLAGS = $(BASE_CFLAGS) -O1 $(SAN) $(WARN) -I gateway -I .
 
-$(UNIT_DIR)/test_socks5: tests/unit/test_socks5.c tests/unit/socks5_caller.c tests/unit/socks5_caller.h \
-                         gateway/tor/socks5.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-CLI_SRCS := gateway/config/cli.c gateway/base/log.c gateway/config/options.c gateway/config/options_path.c gateway/config/conffile.c gateway/config/profile.c
-$(UNIT_DIR)/test_cli: tests/unit/test_cli.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_conffile: tests/unit/test_conffile.c $(CLI_SRCS) $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_seccomp_policy: tests/unit/test_seccomp_policy.c gateway/sandbox/seccomp_policy.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lseccomp -lcmocka
-$(UNIT_DIR)/test_singleton: tests/unit/test_singleton.c gateway/sandbox/singleton_parse.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_log: tests/unit/test_log.c gateway/base/log.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_packet: tests/unit/test_packet.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_packet_syn: tests/unit/test_packet_syn.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_packet_icmp: tests/unit/test_packet_icmp.c tests/unit/packet_util.h netstack/packet.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_offload: tests/unit/test_offload.c tests/unit/packet_util.h netstack/netstack_offload.c \
-                          netstack/netstack_offload.h netstack/packet.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_dns_wire: tests/unit/test_dns_wire.c dns/wire.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
-$(UNIT_DIR)/test_dns_build: tests/unit/test_dns_build.c dns/wire.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
-$(UNIT_DIR)/test_dns_vmap: tests/unit/test_dns_vmap.c dns/vmap.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcmocka
-$(UNIT_DIR)/test_dns_stub: tests/unit/test_dns_stub.c dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -I dns -o $@ $(filter %.c,$^) -lcares -lcmocka
+# $(1) test (tests/unit/$(1).c), $(2) the sources it tests and its helpers,
+# $(3) libraries. One line a test.
+define UNIT_RULE
+UNIT_TESTS += $(UNIT_DIR)/$(1)
+$(UNIT_DIR)/$(1): tests/unit/$(1).c $(2) $(TEST_DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(UNIT_CFLAGS) -o $$@ $$(filter %.c,$$^) $(3) -lcmocka
+endef
+CONFIG_SRCS := $(wildcard gateway/config/*.c) gateway/base/log.c
+PACKET_SRCS := netstack/packet.c tests/unit/packet_util.h
+DNS_WIRE := dns/wire.c tests/unit/dns_msg.h
+UNIT_TESTS :=
+$(eval $(call UNIT_RULE,test_socks5,gateway/tor/socks5.c tests/unit/socks5_caller.c tests/unit/socks5_caller.h))
+$(eval $(call UNIT_RULE,test_cli,$(CONFIG_SRCS)))
+$(eval $(call UNIT_RULE,test_conffile,$(CONFIG_SRCS)))
+$(eval $(call UNIT_RULE,test_seccomp_policy,gateway/sandbox/seccomp_policy.c,-lseccomp))
+$(eval $(call UNIT_RULE,test_singleton,gateway/sandbox/singleton_parse.c))
+$(eval $(call UNIT_RULE,test_log,gateway/base/log.c))
+$(eval $(call UNIT_RULE,test_torctl,gateway/tor/torctl_parse.c))
+$(eval $(call UNIT_RULE,test_packet,$(PACKET_SRCS)))
+$(eval $(call UNIT_RULE,test_packet_syn,$(PACKET_SRCS)))
+$(eval $(call UNIT_RULE,test_packet_icmp,$(PACKET_SRCS)))
+$(eval $(call UNIT_RULE,test_offload,$(PACKET_SRCS) netstack/netstack_offload.c netstack/netstack_offload.h))
+$(eval $(call UNIT_RULE,test_dns_wire,$(DNS_WIRE),-lcares))
+$(eval $(call UNIT_RULE,test_dns_build,$(DNS_WIRE),-lcares))
+$(eval $(call UNIT_RULE,test_dns_vmap,dns/vmap.c))
+$(eval $(call UNIT_RULE,test_dns_stub,dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c,-lcares))
 unit: $(UNIT_TESTS)
-
-$(UNIT_DIR)/test_torctl: tests/unit/test_torctl.c gateway/tor/torctl_parse.c $(TEST_DEPS_STAMP)
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka
 
 # ---- fuzzing (libFuzzer; clang from Debian) --------------------------------
 # `make check` runs each fuzzer briefly; `make fuzz` runs each for
@@ -159,7 +121,7 @@ FUZZ_COVERAGE := $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
 FUZZ_CC  := clang -std=c11 -g -O1 -DLWIP_TESTMODE=1
-FUZZ_INC := -I gateway -I gateway/base -I gateway/config -I gateway/confine -I gateway/control -I gateway/sandbox -I gateway/serve -I gateway/tor -I netstack -I dns -I tests/fuzz $(LWIP_CFLAGS)
+FUZZ_INC := -I gateway -I . -I tests/fuzz $(LWIP_CFLAGS)
 
 $(FUZZ_DIR)/obj/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h $(TEST_DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -184,15 +146,12 @@ endef
 $(eval $(call FUZZER_RULES,fuzz_dns_query,dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c,,-lcares))
 $(eval $(call FUZZER_RULES,fuzz_socks_reply,gateway/tor/socks5.c))
 $(eval $(call FUZZER_RULES,fuzz_packet,netstack/packet.c))
-$(eval $(call FUZZER_RULES,fuzz_netstack,netstack/netstack.c netstack/netstack_udp.c \
-    netstack/netstack_refuse.c netstack/packet.c netstack/netstack_rx.c netstack/netstack_tcpopt.c \
-    netstack/netstack_offload.c netstack/netstack_connect.c netstack/netstack_tx.c,\
+$(eval $(call FUZZER_RULES,fuzz_netstack,$(filter-out netstack/arch/%,$(NETSTACK_SRCS)),\
     tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_vnet.c tests/fuzz/fuzz_vnet.h \
     tests/fuzz/fuzz_track.c tests/fuzz/fuzz_track.h \
     $(call lwip_objs,$(FUZZ_DIR)/obj)))
 $(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/sandbox/seccomp_policy.c,,-lseccomp))
-$(eval $(call FUZZER_RULES,fuzz_conffile,gateway/config/conffile.c gateway/config/options.c gateway/config/options_path.c \
-    gateway/config/cli.c gateway/config/profile.c gateway/base/log.c))
+$(eval $(call FUZZER_RULES,fuzz_conffile,$(CONFIG_SRCS)))
 
 fuzz: $(FUZZERS) $(FUZZ_COVERAGE)
 	./tests/run-fuzz --coverage $(FUZZ_SECONDS)
@@ -221,8 +180,12 @@ bench: torgate $(BENCH_TOOLS)
 check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS) $(LEAK_PROBE) $(BENCH_TOOLS)
 	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) ./tests/run-all
 
-check-unit: $(UNIT_TESTS)
+check-unit: $(UNIT_TESTS) torgate
 	./tests/run-all unit
+
+# The folders' READMEs say what each may use; this holds the code to them.
+check-layout: torgate
+	./scripts/check-layout --objects $(OBJ_DIR)
 
 check-integration: $(TEST_DEPS_STAMP) torgate
 	./tests/run-all integration

@@ -1,6 +1,6 @@
 /* A string-keyed table with expiry; when full, the oldest insertion goes. */
 #define _GNU_SOURCE
-#include "rcache.h"
+#include "dns/rcache.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -21,8 +21,8 @@
  * NODATA. .onion names still get virtual addresses: only a CONNECT can
  * reach an onion service. */
 #define _GNU_SOURCE
-#include "stub.h"
-#include "wire.h"
+#include "dns/stub.h"
+#include "dns/wire.h"
 
 #include <string.h>
 

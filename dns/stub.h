@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rcache.h"
-#include "vmap.h"
-#include "wire.h"
+#include "dns/rcache.h"
+#include "dns/vmap.h"
+#include "dns/wire.h"
 
 #define DNS_STUB_TTL 60    /* short: a name's address is stable, but apps re-ask */
 

@@ -3,7 +3,7 @@
  * name to its slot by a hash. Slots form an LRU list: a full map gives the
  * least recently used slot to the next new name. */
 #define _GNU_SOURCE
-#include "vmap.h"
+#include "dns/vmap.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * small and always of the same shape (the question, at most a few records
  * pointing back at it, an OPT record when the query had one). */
 #define _GNU_SOURCE
-#include "wire.h"
+#include "dns/wire.h"
 
 #include <ares.h>
 #include <ctype.h>

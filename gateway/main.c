@@ -4,22 +4,22 @@
  * ever runs half-sandboxed. Once running, an error ends one stream, never
  * the process. */
 #define _GNU_SOURCE
-#include "bootstrap_wait.h"
-#include "check.h"
-#include "cli.h"
-#include "config.h"
-#include "confine.h"
-#include "control.h"
-#include "expose.h"
-#include "publish.h"
-#include "log.h"
-#include "loop.h"
-#include "probe.h"
-#include "sandbox.h"
-#include "sandbox_fs.h"
-#include "seccomp_app.h"
-#include "sidecar.h"
-#include "singleton.h"
+#include "base/log.h"
+#include "config/cli.h"
+#include "config/config.h"
+#include "confine/confine.h"
+#include "control/check.h"
+#include "control/control.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox_fs.h"
+#include "sandbox/seccomp_app.h"
+#include "sandbox/sidecar.h"
+#include "sandbox/singleton.h"
+#include "serve/expose.h"
+#include "serve/loop.h"
+#include "serve/publish.h"
+#include "tor/bootstrap_wait.h"
+#include "tor/probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,14 +151,15 @@ static int run_sidecar(const struct tg_config *cfg)
     return code;
 }
 
-static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile)
+static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile,
+                       const struct seccomp_policy *policy)
 {
     struct sandbox sb;
     char cdir[108];
     if (control_prepare_dir(cdir, sizeof(cdir)) == 0)
         sandbox_fs_mask_control_dir(cdir);
     sandbox_fs_allow_session_bus(cfg->dbus);
-    if (sandbox_start(cfg, app_nofile, &sb) != 0)
+    if (sandbox_start(cfg, app_nofile, policy, &sb) != 0)
         return TG_EXIT_FAILURE;
     struct loop *l = loop_new(cfg, sb.tun_fd, &sb);
     struct control *ctl = NULL;
@@ -216,6 +217,7 @@ static int ensure_stdio(void)
 int main(int argc, char **argv)
 {
     struct tg_config cfg;
+    static struct seccomp_policy policy;    /* what the command gets */
     char err[512];
 
     if (ensure_stdio() != 0)
@@ -256,15 +258,15 @@ int main(int argc, char **argv)
     /* A policy file that cannot be used stops everything here, before Tor
      * is even asked: nothing runs under a policy other than the one asked. */
     if (cfg.cmd != NULL) {
-        if (seccomp_app_prepare(cfg.seccomp, cfg.seccomp_file, &cfg.seccomp_policy,
+        if (seccomp_app_prepare(cfg.seccomp, cfg.seccomp_file, &policy,
                                err, sizeof(err)) != 0) {
             log_error("%s", err);
             return TG_EXIT_FAILURE;
         }
         log_info("seccomp: %s%s, %zu rule%s", cfg.seccomp == TG_SECCOMP_OFF ? "off" :
                  cfg.seccomp == TG_SECCOMP_FILE ? cfg.seccomp_file : "default policy",
-                 cfg.seccomp_policy.audit ? " (audit mode)" : "", cfg.seccomp_policy.nrules,
-                 cfg.seccomp_policy.nrules == 1 ? "" : "s");
+                 policy.audit ? " (audit mode)" : "", policy.nrules,
+                 policy.nrules == 1 ? "" : "s");
     }
 
     struct rlimit app_nofile;
@@ -296,5 +298,5 @@ int main(int argc, char **argv)
         return run_tun_fd(&cfg);
     if (cfg.netns_path != NULL || cfg.netns_pid > 0)
         return run_sidecar(&cfg);
-    return run_command(&cfg, &app_nofile);
+    return run_command(&cfg, &app_nofile, &policy);
 }

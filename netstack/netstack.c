@@ -14,10 +14,10 @@
  * answer. If Tor refuses, the app gets a RST in answer to its SYN and sees
  * "connection refused", not a connection that opens and then breaks. */
 #define _GNU_SOURCE
-#include "netstack.h"
-#include "netstack_internal.h"
-#include "netstack_offload.h"
-#include "packet.h"
+#include "netstack/netstack.h"
+#include "netstack/netstack_internal.h"
+#include "netstack/netstack_offload.h"
+#include "netstack/packet.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +28,9 @@
 #include "lwip/ip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
-#include "lwip/priv/tcp_priv.h"
 
 #define PENDING_BUCKETS 4096
 
@@ -57,8 +57,7 @@ static struct {
     int in_cb_aborted;
     int up;
     int ping_local;
-    int offload;
-    unsigned mtu;
+    struct ns_link link;
 } ns;
 
 const struct netstack_stats *netstack_stats(void)
@@ -71,24 +70,6 @@ const struct netstack_stats *netstack_stats(void)
 const struct netstack_callbacks *netstack_callbacks_get(void)
 {
     return ns.cb;
-}
-
-unsigned netstack_mtu(void)
-{
-    return ns.mtu;
-}
-
-int netstack_offload_on(void)
-{
-    return ns.offload;
-}
-
-void netstack_tun_write(const struct iovec *iov, int iovcnt, size_t len)
-{
-    ns.stats.tx_packets++;
-    if (len > ns.mtu)
-        ns.stats.tx_super++;
-    ns.cb->tun_write(ns.ctx, iov, iovcnt);
 }
 
 static err_t netif_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
@@ -112,12 +93,12 @@ static err_t netif_setup(struct netif *netif)
     netif->output = netif_output4;
     netif->output_ip6 = netif_output6;
     /* With offloads lwIP may send (and take) TCP segments of up to 64 KiB,
-     * which the kernel treats as super-segments for a link of ns.mtu;
+     * which the kernel treats as super-segments for a link of ns.link.mtu;
      * netstack_tcpopt.c raises the app's MSS to match. Only TCP does: UDP
-     * replies are still bounded by ns.mtu (netstack_udp.c). */
-    netif->mtu = (u16_t)(ns.offload ? 0xffff : ns.mtu);
+     * replies are still bounded by ns.link.mtu (netstack_udp.c). */
+    netif->mtu = (u16_t)(ns.link.offload ? 0xffff : ns.link.mtu);
     netif->flags = 0;
-    NETIF_SET_CHECKSUM_CTRL(netif, ns.offload ? NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP
+    NETIF_SET_CHECKSUM_CTRL(netif, ns.link.offload ? NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP
                                               : NETIF_CHECKSUM_ENABLE_ALL);
     return ERR_OK;
 }
@@ -136,48 +117,17 @@ static void netif_claim(const struct ns_flow *f)
 
 /* ---- flows and held SYNs ------------------------------------------- */
 
-static void flow_from_packet(const struct packet_info *pi, struct ns_flow *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->family = pi->family;
-    memcpy(f->src, pi->src, sizeof(f->src));
-    memcpy(f->dst, pi->dst, sizeof(f->dst));
-    f->sport = pi->sport;
-    f->dport = pi->dport;
-}
-
-static int flow_eq(const struct ns_flow *a, const struct ns_flow *b)
-{
-    return a->family == b->family && a->sport == b->sport && a->dport == b->dport &&
-           memcmp(a->src, b->src, 16) == 0 && memcmp(a->dst, b->dst, 16) == 0;
-}
-
-static unsigned flow_hash(const struct ns_flow *f)
-{
-    /* FNV-1a over the 4-tuple. */
-    uint32_t h = 2166136261u;
-    const uint8_t *parts[2] = { f->src, f->dst };
-    for (int k = 0; k < 2; k++)
-        for (int i = 0; i < 16; i++)
-            h = (h ^ parts[k][i]) * 16777619u;
-    h = (h ^ (f->sport & 0xff)) * 16777619u;
-    h = (h ^ (f->sport >> 8)) * 16777619u;
-    h = (h ^ (f->dport & 0xff)) * 16777619u;
-    h = (h ^ (f->dport >> 8)) * 16777619u;
-    return h % PENDING_BUCKETS;
-}
-
 static struct ns_pending *pending_find(const struct ns_flow *f)
 {
-    for (struct ns_pending *p = ns.pending[flow_hash(f)]; p != NULL; p = p->next)
-        if (flow_eq(&p->flow, f))
+    for (struct ns_pending *p = ns.pending[netstack_flow_hash(f) % PENDING_BUCKETS]; p != NULL; p = p->next)
+        if (netstack_flow_eq(&p->flow, f))
             return p;
     return NULL;
 }
 
 static void pending_unlink(struct ns_pending *pend)
 {
-    struct ns_pending **pp = &ns.pending[flow_hash(&pend->flow)];
+    struct ns_pending **pp = &ns.pending[netstack_flow_hash(&pend->flow) % PENDING_BUCKETS];
     while (*pp != NULL && *pp != pend)
         pp = &(*pp)->next;
     if (*pp == pend)
@@ -192,24 +142,6 @@ static void pending_free(struct ns_pending *pend)
     if (pend->syn != NULL)
         pbuf_free(pend->syn);
     free(pend);
-}
-
-void netstack_flow_to_lwip(const struct ns_flow *f, ip_addr_t *src, ip_addr_t *dst)
-{
-    if (f->family == 4) {
-        uint32_t a, b;
-        memcpy(&a, f->src, 4);
-        memcpy(&b, f->dst, 4);
-        ip_addr_set_ip4_u32_val(*src, a);
-        ip_addr_set_ip4_u32_val(*dst, b);
-    } else {
-        memset(src, 0, sizeof(*src));
-        memset(dst, 0, sizeof(*dst));
-        IP_SET_TYPE_VAL(*src, IPADDR_TYPE_V6);
-        IP_SET_TYPE_VAL(*dst, IPADDR_TYPE_V6);
-        memcpy(ip_2_ip6(src)->addr, f->src, 16);
-        memcpy(ip_2_ip6(dst)->addr, f->dst, 16);
-    }
 }
 
 static int pcb_matches(const struct tcp_pcb *pcb, const struct ns_flow *f)
@@ -253,7 +185,7 @@ static void ip_input_unchecked_tcp(struct pbuf *p)
 static int syn_hold(struct pbuf *p, const struct packet_info *pi)
 {
     struct ns_flow f;
-    flow_from_packet(pi, &f);
+    netstack_flow_from_packet(pi, &f);
 
     if (pending_find(&f) != NULL) {
         /* The kernel retransmits its SYN while Tor is still connecting. */
@@ -277,7 +209,7 @@ static int syn_hold(struct pbuf *p, const struct packet_info *pi)
         return 0;
     pend->flow = f;
     pend->syn = p;
-    unsigned h = flow_hash(&f);
+    unsigned h = netstack_flow_hash(&f) % PENDING_BUCKETS;
     pend->next = ns.pending[h];
     ns.pending[h] = pend;
     ns.stats.syn_held++;
@@ -315,7 +247,7 @@ void netstack_rx_input(void *rx, size_t n)
      * segments nothing else for us); anything else that big was made by
      * hand, and lwIP would answer a ping of it with a reply the link
      * cannot carry. */
-    if (len > ns.mtu && pi.proto != PACKET_TCP) {
+    if (len > ns.link.mtu && pi.proto != PACKET_TCP) {
         ns.stats.rx_oversize++;
         pbuf_free(p);
         return;
@@ -343,7 +275,7 @@ void netstack_rx_input(void *rx, size_t n)
     } else {
         ns.stats.echo_answered += (uint64_t)packet_is_echo_request(&pi);
         struct ns_flow f;
-        flow_from_packet(&pi, &f);
+        netstack_flow_from_packet(&pi, &f);
         netif_claim(&f);
         if (tcp_unchecked)
             ip_input_unchecked_tcp(p);
@@ -608,8 +540,12 @@ int netstack_init(const struct netstack_callbacks *cb, void *ctx, const struct n
     ns.cb = cb;
     ns.ctx = ctx;
     ns.ping_local = cfg->ping_local;
-    ns.offload = cfg->offload;
-    ns.mtu = cfg->mtu;
+    ns.link = (struct ns_link){ .mtu = cfg->mtu, .offload = cfg->offload, .cb = cb, .ctx = ctx,
+                                .stats = &ns.stats };
+    netstack_rx_init(&ns.link);
+    netstack_tx_init(&ns.link);
+    netstack_udp_init(&ns.link);
+    netstack_tcpopt_init(&ns.link);
     lwip_init();
 
     if (netif_add(&ns.netif, NULL, NULL, NULL, NULL, netif_setup, ip_input) == NULL)

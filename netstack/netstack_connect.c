@@ -3,8 +3,8 @@
  * gateway's own address on the TUN to the app's; the stream then gets the
  * same callbacks as an accepted one, and tcp_connected() first. */
 #define _GNU_SOURCE
-#include "netstack.h"
-#include "netstack_internal.h"
+#include "netstack/netstack.h"
+#include "netstack/netstack_internal.h"
 
 #include "lwip/ip_addr.h"
 #include "lwip/tcp.h"

@@ -13,8 +13,8 @@
  * app's side (a raw or packet socket there can write any header), so every
  * offset in it is checked before it is used. */
 #define _GNU_SOURCE
-#include "netstack_offload.h"
-#include "packet.h"
+#include "netstack/netstack_offload.h"
+#include "netstack/packet.h"
 
 #include <endian.h>
 #include <linux/virtio_net.h>

@@ -4,7 +4,7 @@
  * a ping gets "administratively prohibited", since an echo reply would say a
  * host is up that nobody asked. The answers are built by packet.c. */
 #define _GNU_SOURCE
-#include "netstack_internal.h"
+#include "netstack/netstack_internal.h"
 
 #include "lwip/pbuf.h"
 

@@ -4,9 +4,9 @@
  * moved to buffers of their own size, and spare bytes behind every packet
  * for lwIP to read past its end. */
 #define _GNU_SOURCE
-#include "netstack.h"
-#include "netstack_internal.h"
-#include "netstack_offload.h"
+#include "netstack/netstack.h"
+#include "netstack/netstack_internal.h"
+#include "netstack/netstack_offload.h"
 
 #include <string.h>
 
@@ -22,11 +22,17 @@
 
 static struct pbuf *rx_spare;      /* a receive buffer kept for reuse */
 static uint8_t rx_hdr[NS_VNET_HDR_LEN];
+static struct ns_link rx_link;
+
+void netstack_rx_init(const struct ns_link *link)
+{
+    rx_link = *link;
+}
 
 void *netstack_rx_alloc(struct iovec iov[2], int *iovcnt)
 {
     /* With offloads a read may be a 64 KiB super-segment whatever the MTU. */
-    size_t cap = netstack_offload_on() ? 0xffff : netstack_mtu();
+    size_t cap = rx_link.offload ? 0xffff : rx_link.mtu;
     size_t want = cap + RX_TAIL > 0xffff ? 0xffff : cap + RX_TAIL;
     struct pbuf *p = rx_spare;
     if (p != NULL && p->tot_len >= want) {
@@ -41,7 +47,7 @@ void *netstack_rx_alloc(struct iovec iov[2], int *iovcnt)
             return NULL;
     }
     int n = 0;
-    if (netstack_offload_on()) {
+    if (rx_link.offload) {
         iov[n].iov_base = rx_hdr;
         iov[n++].iov_len = sizeof(rx_hdr);
     }
@@ -86,7 +92,7 @@ struct pbuf *netstack_rx_take(void *rx, size_t n, const uint8_t **hdr, struct ne
     struct pbuf *p = rx;
     size_t len = n;
     *hdr = NULL;
-    if (netstack_offload_on()) {
+    if (rx_link.offload) {
         if (n <= sizeof(rx_hdr)) {
             st->rx_malformed++;
             netstack_rx_free(p);
@@ -113,7 +119,7 @@ struct pbuf *netstack_rx_take(void *rx, size_t n, const uint8_t **hdr, struct ne
         }
     }
     pbuf_realloc(p, (u16_t)len);
-    if (len > netstack_mtu())
+    if (len > rx_link.mtu)
         st->rx_super++;
     return p;
 }

@@ -12,8 +12,8 @@
  * of up to 64 KiB that the kernel takes as super-segments for that MSS.
  * An app that asked for a smaller MSS (TCP_MAXSEG) keeps it. */
 #define _GNU_SOURCE
-#include "netstack_hooks.h"
-#include "netstack_internal.h"
+#include "netstack/netstack_hooks.h"
+#include "netstack/netstack_internal.h"
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/tcp.h"
@@ -26,6 +26,13 @@
 
 /* Options may be split between two pbufs: opt1len bytes right after the
  * header, the rest at opt2. */
+static struct ns_link opt_link;
+
+void netstack_tcpopt_init(const struct ns_link *link)
+{
+    opt_link = *link;
+}
+
 static u8_t *opt_at(struct tcp_hdr *hdr, u16_t opt1len, u8_t *opt2, u16_t i)
 {
     if (opt2 == NULL || i < opt1len)
@@ -38,7 +45,7 @@ err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optl
 {
     (void)p;
     int syn = pcb->state == LISTEN;    /* the SYN of a new connection */
-    if (syn && !netstack_offload_on())
+    if (syn && !opt_link.offload)
         return ERR_OK;
     u16_t i = 0;
     while (i + 1 < optlen) {
@@ -56,7 +63,7 @@ err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optl
             u8_t *hi = opt_at(hdr, opt1len, opt2, (u16_t)(i + 2));
             u8_t *lo = opt_at(hdr, opt1len, opt2, (u16_t)(i + 3));
             if (syn) {
-                unsigned link = netstack_mtu() - (ip_current_is_v6() ? 60u : 40u);
+                unsigned link = opt_link.mtu - (ip_current_is_v6() ? 60u : 40u);
                 if ((unsigned)(*hi << 8 | *lo) >= link)
                     *hi = *lo = 0xff;  /* lwIP bounds it by its netif's MTU */
                 return ERR_OK;

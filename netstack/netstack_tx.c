@@ -2,21 +2,37 @@
  * virtio_net_hdr first when offloading (netstack_offload.c says what goes
  * in it), and the netstack's own packets (ICMP errors, RSTs). */
 #define _GNU_SOURCE
-#include "netstack.h"
-#include "netstack_internal.h"
-#include "netstack_offload.h"
+#include "netstack/netstack.h"
+#include "netstack/netstack_internal.h"
+#include "netstack/netstack_offload.h"
 
 #include <stdint.h>
 
 #include "lwip/pbuf.h"
+
+static struct ns_link tx_link;
+
+void netstack_tx_init(const struct ns_link *link)
+{
+    tx_link = *link;
+}
+
+/* Every packet towards the app goes here, and is counted here. */
+static void tun_write(const struct iovec *iov, int iovcnt, size_t len)
+{
+    tx_link.stats->tx_packets++;
+    if (len > tx_link.mtu)
+        tx_link.stats->tx_super++;
+    tx_link.cb->tun_write(tx_link.ctx, iov, iovcnt);
+}
 
 err_t netstack_tx_pbuf(struct pbuf *p)
 {
     static uint8_t flat[0xffff];
     uint8_t hdr[NS_VNET_HDR_LEN];
     struct iovec iov[17];
-    int n = 0, offload = netstack_offload_on();
-    unsigned mtu = netstack_mtu();
+    int n = 0, offload = tx_link.offload;
+    unsigned mtu = tx_link.mtu;
 
     if (offload) {
         iov[n].iov_base = hdr;
@@ -41,7 +57,7 @@ err_t netstack_tx_pbuf(struct pbuf *p)
         if (offload)
             (void)netstack_offload_tx(hdr, flat, iov[first].iov_len, iov[first].iov_len, mtu);
     }
-    netstack_tun_write(iov, n, p->tot_len);
+    tun_write(iov, n, p->tot_len);
     return ERR_OK;
 }
 
@@ -50,11 +66,11 @@ void netstack_tun_send(const void *data, size_t len)
     static const uint8_t none[NS_VNET_HDR_LEN];
     struct iovec iov[2];
     int n = 0;
-    if (netstack_offload_on()) {
+    if (tx_link.offload) {
         iov[n].iov_base = (void *)(uintptr_t)none;
         iov[n++].iov_len = sizeof(none);
     }
     iov[n].iov_base = (void *)(uintptr_t)data;
     iov[n++].iov_len = len;
-    netstack_tun_write(iov, n, len);
+    tun_write(iov, n, len);
 }

@@ -1,8 +1,8 @@
 /* UDP services on the sandbox's side of the TUN (the DNS stub). Any other
  * UDP is refused by netstack_refuse.c (ICMP port unreachable). */
 #define _GNU_SOURCE
-#include "netstack.h"
-#include "netstack_internal.h"
+#include "netstack/netstack.h"
+#include "netstack/netstack_internal.h"
 
 #include <string.h>
 
@@ -22,6 +22,12 @@ struct udp_listener {
 
 static struct udp_listener udp_listeners[UDP_LISTENERS];
 static int nudp;
+static unsigned udp_mtu;           /* replies fit the TUN's MTU */
+
+void netstack_udp_init(const struct ns_link *link)
+{
+    udp_mtu = link->mtu;
+}
 
 int netstack_udp_served(const struct packet_info *pi)
 {
@@ -34,30 +40,13 @@ int netstack_udp_served(const struct packet_info *pi)
     return 0;
 }
 
-static void flow_from_lwip(struct ns_flow *f, const ip_addr_t *src, u16_t sport,
-                           const ip_addr_t *dst, u16_t dport)
-{
-    memset(f, 0, sizeof(*f));
-    if (IP_IS_V6(src)) {
-        f->family = 6;
-        memcpy(f->src, ip_2_ip6(src)->addr, 16);
-        memcpy(f->dst, ip_2_ip6(dst)->addr, 16);
-    } else {
-        f->family = 4;
-        memcpy(f->src, &ip_2_ip4(src)->addr, 4);
-        memcpy(f->dst, &ip_2_ip4(dst)->addr, 4);
-    }
-    f->sport = sport;
-    f->dport = dport;
-}
-
 static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
     static uint8_t buf[0xffff];
     struct udp_listener *l = arg;
     struct ns_flow f;
 
-    flow_from_lwip(&f, addr, port, ip_current_dest_addr(), pcb->local_port);
+    netstack_flow_from_lwip(&f, addr, port, ip_current_dest_addr(), pcb->local_port);
     u16_t n = pbuf_copy_partial(p, buf, p->tot_len, 0);
     pbuf_free(p);
     l->fn(l->ctx, &f, buf, n);
@@ -94,7 +83,7 @@ int netstack_udp_reply(const struct ns_flow *flow, const void *data, size_t len)
     /* lwIP does not fragment (IP_FRAG, LWIP_IPV6_FRAG): a datagram must fit
      * the TUN's MTU with its headers. */
     size_t headers = flow->family == 4 ? 28 : 48;
-    if (netif_default == NULL || len + headers > netstack_mtu())
+    if (netif_default == NULL || len + headers > udp_mtu)
         return -1;
     for (int i = 0; i < nudp; i++) {
         struct udp_listener *l = &udp_listeners[i];

@@ -1,4 +1,4 @@
-#include "packet.h"
+#include "netstack/packet.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "fdpass.h"
+#include "base/fdpass.h"
 
 #include <errno.h>
 #include <string.h>

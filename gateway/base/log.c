@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdarg.h>

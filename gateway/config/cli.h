@@ -4,9 +4,8 @@
 #define TORGATE_CLI_H
 
 #include <stddef.h>
-#include <sys/socket.h>
-#include "conffile.h"
-#include "config.h"
+#include "config/conffile.h"
+#include "config/config.h"
 
 enum cli_action {
     CLI_RUN,        /* cfg is complete: run CMD or serve --tun-fd */
@@ -23,15 +22,9 @@ enum cli_action {
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const struct conf_sources *src,
                           struct tg_config *cfg, char *err, size_t errlen);
 
-/* "127.0.0.1:9050", "[::1]:9050", "localhost:9050". Numeric only otherwise:
- * resolving a name here could itself leak. Returns 0 or -1 with err set. */
+/* Tor's SOCKS address into cfg (addr_parse(), and its name for messages).
+ * 0, or -1 with err set. */
 int cli_parse_hostport(const char *s, struct tg_config *cfg, char *err, size_t errlen);
-
-/* The same, into any address. */
-int cli_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen);
-
-/* The port of cfg's SOCKS address (host order). */
-unsigned cli_socks_port(const struct tg_config *cfg);
 
 const char *cli_usage(void);
 

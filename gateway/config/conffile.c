@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "conffile.h"
+#include "config/conffile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,38 +97,6 @@ int conffile_parse(const char *buf, size_t len, conffile_cb cb, void *ctx, unsig
             return -1;
     }
     return 0;
-}
-
-int conffile_apply(struct tg_config *cfg, struct opt_state *st, const char *key, const char *value,
-                   char *err, size_t errlen)
-{
-    const struct opt_def *def = options_find(key);
-    if (def == NULL) {
-        snprintf(err, errlen, "unknown key '%s': the keys are torgate's long options without "
-                 "the dashes (torgate --help)", key);
-        return -1;
-    }
-    if (def->cli_only) {
-        snprintf(err, errlen, "'%s' belongs on the command line: it says what torgate does, "
-                 "not how", key);
-        return -1;
-    }
-    if (def->code == OPT_PROFILE && st->file_is_profile) {
-        snprintf(err, errlen, "a profile cannot choose a profile; to build on one, write "
-                 "include = NAME");
-        return -1;
-    }
-    if (value[0] == '\0') {
-        snprintf(err, errlen, "'%s' needs a value", key);
-        return -1;
-    }
-    return options_apply(cfg, st, def, value, err, errlen);
-}
-
-int conffile_apply_cb(void *ctx, const char *key, const char *value, char *err, size_t errlen)
-{
-    struct conffile_ctx *c = ctx;
-    return conffile_apply(c->cfg, c->st, key, value, err, errlen);
 }
 
 /* The whole file, after checking who may have written it. */

@@ -1,12 +1,11 @@
 /* Config files: /etc/torgate/torgate.conf, then the user's
  * ~/.config/torgate/torgate.conf, "key = value" lines whose keys are the
- * long options' names. Profiles (profile.c) are files of the same form. */
+ * long options' names. Profiles (profile.c) are files of the same form.
+ * Only reading and splitting: what a key means is options.c's. */
 #ifndef TORGATE_CONFFILE_H
 #define TORGATE_CONFFILE_H
 
 #include <stddef.h>
-#include "config.h"
-#include "options.h"
 
 #define CONF_SYSTEM_DIR "/etc/torgate"
 #define CONF_MAX_SIZE 65536
@@ -33,20 +32,9 @@ typedef int (*conffile_cb)(void *ctx, const char *key, const char *value, char *
 int conffile_parse(const char *buf, size_t len, conffile_cb cb, void *ctx, unsigned *line,
                    char *err, size_t errlen);
 
-/* Applies one line of a config file or profile through options_apply(). */
-int conffile_apply(struct tg_config *cfg, struct opt_state *st, const char *key, const char *value,
-                   char *err, size_t errlen);
-
 /* Reads path (owned by root or the caller, writable by nobody else, at
  * most CONF_MAX_SIZE) and hands its lines to cb. 1 when applied, 0 when
  * missing and missing_ok, -1 with err "PATH:LINE: problem". */
 int conffile_load(const char *path, int missing_ok, conffile_cb cb, void *ctx, char *err, size_t errlen);
-
-/* The usual callback: ctx is a struct conffile_ctx. */
-struct conffile_ctx {
-    struct tg_config *cfg;
-    struct opt_state *st;
-};
-int conffile_apply_cb(void *ctx, const char *key, const char *value, char *err, size_t errlen);
 
 #endif

@@ -3,10 +3,9 @@
 #ifndef TORGATE_CONFIG_H
 #define TORGATE_CONFIG_H
 
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-
-#include "seccomp_policy.h"
 
 #define TORGATE_VERSION "0.1.0"
 #define TG_DEFAULT_SOCKS "127.0.0.1:9050"
@@ -93,7 +92,6 @@ struct tg_config {
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */
     enum tg_seccomp seccomp;     /* --seccomp */
     const char *seccomp_file;    /* --seccomp FILE (points into argv), or NULL */
-    struct seccomp_policy seccomp_policy;  /* what the app gets; filled before the sandbox */
     char **cmd;                  /* NULL-terminated argv of CMD, or NULL */
     /* The command's view of files and its environment (profiles). */
     struct tg_mount mounts[TG_MAX_MOUNTS];
@@ -108,5 +106,9 @@ struct tg_config {
     char strings[TG_STRINGS];
     size_t strings_used;
 };
+
+/* A copy of s (len bytes, then a NUL) in cfg's string room, or NULL when
+ * it is full. */
+const char *config_strdup(struct tg_config *cfg, const char *s, size_t len);
 
 #endif

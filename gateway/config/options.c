@@ -1,8 +1,8 @@
 #define _GNU_SOURCE
-#include "options.h"
-#include "cli.h"
-#include "log.h"
-#include "options_path.h"
+#include "config/options.h"
+#include "base/log.h"
+#include "config/addr.h"
+#include "config/options_path.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -101,24 +101,13 @@ int options_bool(const char *s)
     return -1;
 }
 
-const char *options_strdup(struct tg_config *cfg, const char *s, size_t len)
-{
-    if (len >= sizeof(cfg->strings) - cfg->strings_used)
-        return NULL;
-    char *d = cfg->strings + cfg->strings_used;
-    memcpy(d, s, len);
-    d[len] = '\0';
-    cfg->strings_used += len + 1;
-    return d;
-}
-
 /* A value that must outlive its line: kept as is from argv, copied from a file. */
 static const char *keep(struct tg_config *cfg, const struct opt_state *st, const char *arg,
                         const char *opt, char *err, size_t errlen)
 {
     if (st->file == NULL)
         return arg;
-    const char *d = options_strdup(cfg, arg, strlen(arg));
+    const char *d = config_strdup(cfg, arg, strlen(arg));
     if (d == NULL)
         snprintf(err, errlen, "%s: the config files' values take more than %u bytes; shorten them",
                  opt, (unsigned)TG_STRINGS);
@@ -170,7 +159,7 @@ static int parse_publish(const char *arg, struct tg_config *cfg, char *err, size
         snprintf(hostport, sizeof(hostport), "%s", buf);
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    if (cli_parse_addr(hostport, &addr, &addrlen, err, errlen) != 0) {
+    if (addr_parse(hostport, &addr, &addrlen, err, errlen) != 0) {
         snprintf(err, errlen, "bad --publish '%s': give [ADDR:]HOSTPORT:PORT with a numeric ADDR", arg);
         return -1;
     }
@@ -261,7 +250,7 @@ static int parse_env(const char *arg, enum tg_env_op op, const char *opt, struct
         if (v == NULL)
             return -1;
         int w = snprintf(buf, sizeof(buf), "%.*s=%s", (int)n, arg, v);
-        text = w > 0 && (size_t)w < sizeof(buf) ? options_strdup(cfg, buf, (size_t)w) : NULL;
+        text = w > 0 && (size_t)w < sizeof(buf) ? config_strdup(cfg, buf, (size_t)w) : NULL;
         if (text == NULL)
             snprintf(err, errlen, "--%s '%s': too long", opt, arg);
     } else
@@ -424,4 +413,36 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
     }
     snprintf(err, errlen, "--%s cannot be used here", def->name);
     return -1;
+}
+
+int options_apply_key(struct tg_config *cfg, struct opt_state *st, const char *key, const char *value,
+                      char *err, size_t errlen)
+{
+    const struct opt_def *def = options_find(key);
+    if (def == NULL) {
+        snprintf(err, errlen, "unknown key '%s': the keys are torgate's long options without "
+                 "the dashes (torgate --help)", key);
+        return -1;
+    }
+    if (def->cli_only) {
+        snprintf(err, errlen, "'%s' belongs on the command line: it says what torgate does, "
+                 "not how", key);
+        return -1;
+    }
+    if (def->code == OPT_PROFILE && st->file_is_profile) {
+        snprintf(err, errlen, "a profile cannot choose a profile; to build on one, write "
+                 "include = NAME");
+        return -1;
+    }
+    if (value[0] == '\0') {
+        snprintf(err, errlen, "'%s' needs a value", key);
+        return -1;
+    }
+    return options_apply(cfg, st, def, value, err, errlen);
+}
+
+int options_key_cb(void *ctx, const char *key, const char *value, char *err, size_t errlen)
+{
+    struct options_ctx *c = ctx;
+    return options_apply_key(c->cfg, c->st, key, value, err, errlen);
 }

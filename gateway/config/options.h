@@ -7,7 +7,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
-#include "config.h"
+#include "config/config.h"
 
 enum opt_arg {
     OPT_ARG_NONE,       /* a flag: -v, --check */
@@ -65,7 +65,18 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
 /* yes/no, true/false, on/off, 1/0: 1 or 0, or -1. */
 int options_bool(const char *s);
 
-/* A copy of s kept in cfg (config files' strings outlive their buffers). */
-const char *options_strdup(struct tg_config *cfg, const char *s, size_t len);
+/* Applies one "key = value" line of a config file or profile through
+ * options_apply(): the key is a long option's name; options that say what
+ * torgate does (cli_only) are refused. 0, or -1 with err set. */
+int options_apply_key(struct tg_config *cfg, struct opt_state *st, const char *key, const char *value,
+                      char *err, size_t errlen);
+
+/* The callback conffile_load() takes for config files: ctx is a struct
+ * options_ctx. */
+struct options_ctx {
+    struct tg_config *cfg;
+    struct opt_state *st;
+};
+int options_key_cb(void *ctx, const char *key, const char *value, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "options_path.h"
+#include "config/options_path.h"
 
 #include <limits.h>
 #include <pwd.h>
@@ -101,7 +101,7 @@ const char *options_expand(struct tg_config *cfg, const char *in, const char *op
     char exp[PATH_MAX];
     if (expand(in, exp, sizeof(exp), opt, err, errlen) != 0)
         return NULL;
-    const char *d = options_strdup(cfg, exp, strlen(exp));
+    const char *d = config_strdup(cfg, exp, strlen(exp));
     if (d == NULL)
         snprintf(err, errlen, "--%s: the values given take more than %u bytes; use fewer",
                  opt, (unsigned)TG_STRINGS);
@@ -141,7 +141,7 @@ const char *options_path(struct tg_config *cfg, const struct opt_state *st, cons
         }
         p = full;
     }
-    const char *d = options_strdup(cfg, p, strlen(p));
+    const char *d = config_strdup(cfg, p, strlen(p));
     if (d == NULL)
         snprintf(err, errlen, "--%s: the paths given take more than %u bytes; use fewer",
                  opt, (unsigned)TG_STRINGS);

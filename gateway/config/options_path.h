@@ -5,8 +5,8 @@
 #define TORGATE_OPTIONS_PATH_H
 
 #include <stddef.h>
-#include "config.h"
-#include "options.h"
+#include "config/config.h"
+#include "config/options.h"
 
 enum options_path_base {
     OPTIONS_PATH_ABSOLUTE,   /* in a file a relative path is an error (on the command line: cwd) */

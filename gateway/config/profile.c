@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "profile.h"
+#include "config/profile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -79,7 +79,7 @@ static int profile_cb(void *ctx, const char *key, const char *value, char *err, 
 {
     struct profile_ctx *c = ctx;
     if (strcmp(key, "include") != 0)
-        return conffile_apply(c->cfg, c->st, key, value, err, errlen);
+        return options_apply_key(c->cfg, c->st, key, value, err, errlen);
     char path[PATH_MAX], looked[1024];
     int loop;
     if (strchr(value, '/') != NULL) {

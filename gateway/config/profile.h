@@ -6,9 +6,9 @@
 #define TORGATE_PROFILE_H
 
 #include <stddef.h>
-#include "conffile.h"
-#include "config.h"
-#include "options.h"
+#include "config/conffile.h"
+#include "config/config.h"
+#include "config/options.h"
 
 #define PROFILE_MAX_DEPTH 8
 

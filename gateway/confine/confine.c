@@ -4,9 +4,9 @@
  * rules and scoping, so their constants are defined here; the kernel's
  * ABI version, not the headers, decides what is used. */
 #define _GNU_SOURCE
-#include "confine.h"
-#include "cli.h"
-#include "log.h"
+#include "confine/confine.h"
+#include "base/log.h"
+#include "config/addr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -145,7 +145,7 @@ static int landlock_apply(const struct tg_config *cfg, struct confine_status *st
     int rc = 0;
     if (abi >= 4) {
         struct tg_ll_net_port_attr np = { .allowed_access = TG_LL_NET_CONNECT_TCP,
-                                          .port = cli_socks_port(cfg) };
+                                          .port = addr_port(&cfg->socks_addr) };
         if (syscall(SYS_landlock_add_rule, rs, TG_LL_RULE_NET_PORT, &np, 0) != 0) {
             snprintf(err, errlen, "cannot allow TCP to Tor's port %u in Landlock: %s",
                      (unsigned)np.port, strerror(errno));

@@ -7,7 +7,7 @@
 #ifndef TORGATE_CONFINE_H
 #define TORGATE_CONFINE_H
 
-#include "config.h"
+#include "config/config.h"
 #include <stddef.h>
 #include <sys/types.h>
 

@@ -6,8 +6,8 @@
  * must succeed (Tor's port; UDP under Landlock alone, which only knows
  * TCP) show that a "denied" is the layer's doing, not a broken probe. */
 #define _GNU_SOURCE
-#include "confine.h"
-#include "log.h"
+#include "base/log.h"
+#include "confine/confine.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -4,13 +4,13 @@
  * Exit 0 only when there is no ✗. Nothing here changes the system: the
  * namespace test runs in a child that exits at once. */
 #define _GNU_SOURCE
-#include "check.h"
-#include "conffile.h"
-#include "cli.h"
-#include "log.h"
-#include "probe.h"
-#include "torctl.h"
-#include "torctl_parse.h"
+#include "control/check.h"
+#include "base/log.h"
+#include "config/addr.h"
+#include "config/conffile.h"
+#include "tor/probe.h"
+#include "tor/torctl.h"
+#include "tor/torctl_parse.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,7 +81,7 @@ static void check_tor_control(const struct tg_config *cfg, struct result *r)
         say(r, '.', "Tor's bootstrap phase could not be read from %s", cfg->tor_control_name);
     }
     struct torctl_socksport sp;
-    unsigned port = cli_socks_port(cfg);
+    unsigned port = addr_port(&cfg->socks_addr);
     if (torctl_cmd(fd, "GETCONF SocksPort\r\n", reply, sizeof(reply)) == 250 &&
         torctl_parse_socksport(reply, port, &sp) == 0 && sp.found) {
         if (!sp.isolate_auth)

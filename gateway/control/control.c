@@ -9,11 +9,11 @@
  * its socket away when it ends. A socket left by a torgate that was killed
  * is stale: whoever finds it (a new instance, `torgate ls`) removes it. */
 #define _GNU_SOURCE
-#include "control.h"
-#include "confine.h"
-#include "log.h"
-#include "loop.h"
-#include "stats.h"
+#include "control/control.h"
+#include "base/log.h"
+#include "confine/confine.h"
+#include "serve/loop.h"
+#include "serve/stats.h"
 
 #include <errno.h>
 #include <event2/event.h>

@@ -2,7 +2,7 @@
  * [--close-streams]: one request to a running torgate's control socket
  * (control.c), its reply printed. */
 #define _GNU_SOURCE
-#include "control.h"
+#include "control/control.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -4,12 +4,13 @@
  * configures the TUN, hands the TUN fd to the gateway and waits for the
  * go-ahead: if the gateway fails or dies before that, CMD never runs. */
 #define _GNU_SOURCE
-#include "sandbox.h"
-#include "fdpass.h"
-#include "sandbox_fs.h"
-#include "sandbox_mounts.h"
-#include "log.h"
-#include "tun.h"
+#include "sandbox/sandbox.h"
+#include "base/fdpass.h"
+#include "base/log.h"
+#include "sandbox/sandbox_fs.h"
+#include "sandbox/sandbox_init.h"
+#include "sandbox/sandbox_mounts.h"
+#include "sandbox/tun.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,17 +32,6 @@
 #define TAG_ERROR 'E'
 #define TAG_GO    'G'
 #define TAG_EXPOSE 'X'
-
-void sandbox_forwarded_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGHUP);
-    sigaddset(set, SIGQUIT);
-    sigaddset(set, SIGUSR1);
-    sigaddset(set, SIGUSR2);
-}
 
 static int write_file(const char *path, const char *text, char *err, size_t errlen)
 {
@@ -138,8 +128,9 @@ static int expose_listen(unsigned short port, char *err, size_t errlen)
     return fd;
 }
 
-static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofile, int ctl,
-                      uid_t uid, gid_t gid, const struct sandbox *sb)
+static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofile,
+                      const struct seccomp_policy *policy, int ctl, uid_t uid, gid_t gid,
+                      const struct sandbox *sb)
 {
     char err[512];
     int tun = -1;
@@ -189,7 +180,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     }
     if (sb->own_pgrp && setpgid(0, 0) != 0)
         log_debug("sandbox: cannot start a process group: %s", strerror(errno));
-    return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie, &cfg->seccomp_policy);
+    return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie, policy);
 
 fail:
     log_error("%s", err);
@@ -199,7 +190,8 @@ fail:
     return TG_EXIT_FAILURE;
 }
 
-int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, struct sandbox *sb)
+int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile,
+                  const struct seccomp_policy *policy, struct sandbox *sb)
 {
     int sv[2];
     sb->pid = -1;
@@ -241,7 +233,7 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, 
     }
     if (pid == 0) {
         close(sv[0]);
-        _exit(child_main(cfg, app_nofile, sv[1], uid, gid, sb));
+        _exit(child_main(cfg, app_nofile, policy, sv[1], uid, gid, sb));
     }
     close(sv[1]);
     sb->pid = pid;
@@ -304,13 +296,4 @@ void sandbox_abort(struct sandbox *sb)
             ;
         sb->pid = -1;
     }
-}
-
-int sandbox_exit_code(int wstatus)
-{
-    if (WIFEXITED(wstatus))
-        return WEXITSTATUS(wstatus);
-    if (WIFSIGNALED(wstatus))
-        return 128 + WTERMSIG(wstatus);
-    return TG_EXIT_FAILURE;
 }

@@ -7,7 +7,8 @@
 #include <sys/types.h>
 #include <signal.h>
 
-#include "config.h"
+#include "config/config.h"
+#include "sandbox/seccomp_policy.h"
 
 struct sandbox {
     pid_t pid;      /* the sandbox's init (PID 1 inside), seen from here */
@@ -19,13 +20,12 @@ struct sandbox {
                        so only the gateway's forwarding reaches CMD */
 };
 
-/* Signals the gateway forwards to CMD. */
-void sandbox_forwarded_signals(sigset_t *set);
-
 /* Creates the namespaces and the TUN; on return 0 the sandbox waits, TUN
  * configured, for sandbox_release(). On -1 the reason was logged and
- * nothing of CMD ran. app_nofile: the RLIMIT_NOFILE CMD gets. */
-int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile, struct sandbox *sb);
+ * nothing of CMD ran. app_nofile: the RLIMIT_NOFILE CMD gets; policy: its
+ * seccomp policy (seccomp_app_prepare()), which must outlive the call. */
+int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile,
+                  const struct seccomp_policy *policy, struct sandbox *sb);
 
 /* Lets the sandbox exec CMD. 0 or -1. */
 int sandbox_release(struct sandbox *sb);
@@ -33,21 +33,8 @@ int sandbox_release(struct sandbox *sb);
 /* Kills and reaps a sandbox that must not run CMD. */
 void sandbox_abort(struct sandbox *sb);
 
-/* torgate's exit code for the sandbox init's wait status. */
-int sandbox_exit_code(int wstatus);
-
 /* In the TUN's namespace, after tun_open() and before tun_configure(): no
  * router solicitations on it, no advertisements taken from it. */
 void sandbox_quiet_router_discovery(void);
-
-/* Inside the sandbox (sandbox_init.c): run CMD as PID 1's only child,
- * forward signals, reap orphans; returns CMD's exit code for PID 1. CMD
- * runs under policy (the --seccomp choice) and, always, without TIOCSTI
- * and TIOCLINUX. */
-int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
-                     const struct seccomp_policy *policy);
-
-/* Drops every capability of the calling process, for good. 0 or -1. */
-int sandbox_drop_caps(void);
 
 #endif

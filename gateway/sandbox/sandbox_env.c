@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "sandbox_mounts.h"
-#include "log.h"
+#include "base/log.h"
+#include "sandbox/sandbox_mounts.h"
 
 #include <errno.h>
 #include <stdio.h>

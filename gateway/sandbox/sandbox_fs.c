@@ -16,9 +16,9 @@
  * The stub's file is written in a private tmpfs mounted for a moment on a
  * scratch directory, so nothing is ever written to the host's disks. */
 #define _GNU_SOURCE
-#include "sandbox_fs.h"
-#include "log.h"
-#include "tun.h"
+#include "sandbox/sandbox_fs.h"
+#include "base/log.h"
+#include "sandbox/tun.h"
 
 #include <errno.h>
 #include <fcntl.h>

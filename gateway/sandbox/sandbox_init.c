@@ -4,10 +4,11 @@
  * This init forks CMD, forwards signals to it, reaps orphans and exits
  * with CMD's status, which ends every other process in the namespace. */
 #define _GNU_SOURCE
-#include "sandbox.h"
-#include "log.h"
-#include "seccomp_app.h"
-#include "seccomp_audit.h"
+#include "sandbox/sandbox_init.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "sandbox/seccomp_app.h"
+#include "sandbox/seccomp_audit.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -20,7 +21,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int sandbox_drop_caps(void)
+void sandbox_init_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGQUIT);
+    sigaddset(set, SIGUSR1);
+    sigaddset(set, SIGUSR2);
+}
+
+int sandbox_init_exit_code(int wstatus)
+{
+    if (WIFEXITED(wstatus))
+        return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus))
+        return 128 + WTERMSIG(wstatus);
+    return TG_EXIT_FAILURE;
+}
+
+/* Every capability of the calling process, for good. 0 or -1. */
+static int drop_caps(void)
 {
     /* The bounding set first: with it empty no later exec, not even of a
      * setuid or file-capability binary, can regain anything. */
@@ -122,7 +144,7 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
                      const struct seccomp_policy *policy)
 {
     sigset_t set;
-    sandbox_forwarded_signals(&set);
+    sandbox_init_signals(&set);
     sigaddset(&set, SIGCHLD);
     /* Handlers, not SIG_DFL: PID 1 would discard a default-action signal
      * from the gateway before sigwaitinfo could see it. */
@@ -141,7 +163,7 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
      * load it, see prepare_policy(). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
         syscall(SYS_close_range, 3u, ~0u, 0u) != 0 ||
-        sandbox_drop_caps() != 0 || seccomp_app_deny_tty() != 0) {
+        drop_caps() != 0 || seccomp_app_deny_tty() != 0) {
         log_error("cannot confine the sandbox's init: %s; refusing to run the command "
                   "(torgate needs Linux 5.11 or later with seccomp)", strerror(errno));
         return TG_EXIT_FAILURE;
@@ -173,7 +195,7 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
                 if (w == child) {
                     if (policy->audit)
                         seccomp_audit_report();
-                    return sandbox_exit_code(st);
+                    return sandbox_init_exit_code(st);
                 }
             continue;
         }

@@ -17,9 +17,9 @@
  * a bind's source is looked up, and a directory bound with its submounts,
  * as the sandbox sees it, masks included, so no bind can reopen them. */
 #define _GNU_SOURCE
-#include "sandbox_mounts.h"
-#include "log.h"
-#include "options_path.h"
+#include "sandbox/sandbox_mounts.h"
+#include "base/log.h"
+#include "config/options_path.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 #define TORGATE_SANDBOX_MOUNTS_H
 
 #include <stddef.h>
-#include "config.h"
+#include "config/config.h"
 
 /* In the sandbox, after its /proc and torgate's own masks. 0, or
  * -1 with err set (and the command must not run). */

@@ -3,7 +3,7 @@
  * runs between the filter taking effect and the listener fd reaching the
  * thread that answers it (see seccomp_audit.c). */
 #define _GNU_SOURCE
-#include "seccomp_app.h"
+#include "sandbox/seccomp_app.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,8 +6,8 @@
 #include <linux/filter.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "seccomp_policy.h"
+#include "config/config.h"
+#include "sandbox/seccomp_policy.h"
 
 /* Fills *out for --seccomp: nothing for off, the built-in default, or FILE
  * read and parsed. 0, or -1 with one line in err (what failed and what to

@@ -9,8 +9,8 @@
  * no filter were there); that flag is unsafe for decisions, but audit mode
  * decides nothing. */
 #define _GNU_SOURCE
-#include "seccomp_audit.h"
-#include "log.h"
+#include "sandbox/seccomp_audit.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #ifndef TORGATE_SECCOMP_AUDIT_H
 #define TORGATE_SECCOMP_AUDIT_H
 
-#include "seccomp_policy.h"
+#include "sandbox/seccomp_policy.h"
 
 /* Starts the answering thread before the filter is loaded: a thread made
  * later would be under the filter and could end up waiting on itself.

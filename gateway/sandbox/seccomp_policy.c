@@ -11,7 +11,7 @@
  * earlier one, so a file can include the default and then adjust it. The
  * format is documented in docs/seccomp.md; keep the two in step. */
 #define _GNU_SOURCE
-#include "seccomp_policy.h"
+#include "sandbox/seccomp_policy.h"
 
 #include <errno.h>
 #include <sys/ioctl.h>

@@ -16,12 +16,12 @@
  * The TUN is not persistent: when the gateway exits it goes, and the
  * namespace is left with no route at all (fail closed). */
 #define _GNU_SOURCE
-#include "sidecar.h"
-#include "fdpass.h"
-#include "log.h"
-#include "sandbox.h"
-#include "sandbox_fs.h"
-#include "tun.h"
+#include "sandbox/sidecar.h"
+#include "base/fdpass.h"
+#include "base/log.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox_fs.h"
+#include "sandbox/tun.h"
 
 #include <errno.h>
 #include <fcntl.h>

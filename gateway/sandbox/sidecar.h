@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "config.h"
+#include "config/config.h"
 
 struct sidecar {
     pid_t keeper;            /* the process that made the TUN and keeps watch */

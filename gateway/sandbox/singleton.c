@@ -7,10 +7,10 @@
  * profile of the command's own, is in the command line the user already
  * controls. */
 #define _GNU_SOURCE
-#include "singleton.h"
+#include "sandbox/singleton.h"
 
-#include "log.h"
-#include "singleton_parse.h"
+#include "base/log.h"
+#include "sandbox/singleton_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>

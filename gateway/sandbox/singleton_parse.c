@@ -3,7 +3,7 @@
  * torgate does not control: each parser is bounded and gives up quietly on
  * anything malformed, because the worst outcome of a wrong guess must be a
  * missing or a needless warning, never a failed run. */
-#include "singleton_parse.h"
+#include "sandbox/singleton_parse.h"
 
 #include <limits.h>
 #include <stdio.h>

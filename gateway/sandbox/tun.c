@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "tun.h"
-#include "log.h"
+#include "sandbox/tun.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

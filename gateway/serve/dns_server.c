@@ -4,13 +4,13 @@
  * bounded queue of answers; a client that sends faster than it reads, or
  * stays silent, loses its session, never the gateway's memory. */
 #define _GNU_SOURCE
-#include "dns_server.h"
-#include "log.h"
-#include "stream.h"
-#include "stub.h"
-#include "tor_resolve.h"
-#include "tun.h"
-#include "wire.h"
+#include "serve/dns_server.h"
+#include "base/log.h"
+#include "dns/stub.h"
+#include "dns/wire.h"
+#include "sandbox/tun.h"
+#include "serve/stream.h"
+#include "tor/tor_resolve.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

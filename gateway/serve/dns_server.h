@@ -4,8 +4,8 @@
 #ifndef TORGATE_DNS_SERVER_H
 #define TORGATE_DNS_SERVER_H
 
-#include "config.h"
-#include "netstack.h"
+#include "config/config.h"
+#include "netstack/netstack.h"
 
 struct event_base;
 struct dns_server;

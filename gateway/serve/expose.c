@@ -6,8 +6,8 @@
  * confinement adds exactly these ports (Landlock) and IPv4 TCP sockets.
  * Every connection is logged; the first one at warning level. */
 #define _GNU_SOURCE
-#include "expose.h"
-#include "log.h"
+#include "serve/expose.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <event2/buffer.h>

@@ -2,7 +2,7 @@
 #ifndef TORGATE_EXPOSE_H
 #define TORGATE_EXPOSE_H
 
-#include "config.h"
+#include "config/config.h"
 
 struct event_base;
 struct expose;

@@ -1,14 +1,15 @@
 #define _GNU_SOURCE
-#include "loop.h"
-#include "dns_server.h"
-#include "log.h"
-#include "netstack.h"
-#include "relay.h"
-#include "sandbox.h"
-#include "stats.h"
-#include "stream.h"
-#include "stub.h"
-#include "tun.h"
+#include "serve/loop.h"
+#include "base/log.h"
+#include "dns/stub.h"
+#include "netstack/netstack.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox_init.h"
+#include "sandbox/tun.h"
+#include "serve/dns_server.h"
+#include "serve/relay.h"
+#include "serve/stats.h"
+#include "serve/stream.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -49,7 +50,7 @@ struct loop {
 
 void loop_signals(sigset_t *set)
 {
-    sandbox_forwarded_signals(set);
+    sandbox_init_signals(set);
     sigaddset(set, SIGCHLD);
 }
 
@@ -204,7 +205,7 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
         if (sig == SIGCHLD) {
             int st;
             if (l->child > 0 && waitpid(l->child, &st, WNOHANG) == l->child) {
-                l->exit_code = sandbox_exit_code(st);
+                l->exit_code = sandbox_init_exit_code(st);
                 l->child = 0;
                 log_info("the command exited (status %d); closing %zu streams",
                          l->exit_code, relay_stream_count(l->relay));

@@ -4,7 +4,7 @@
 #define TORGATE_LOOP_H
 
 #include <sys/types.h>
-#include "config.h"
+#include "config/config.h"
 
 struct loop;
 

@@ -9,11 +9,11 @@
  * A connection is one struct with one owner and one free function, as in
  * relay.c: host socket (bufferevent) <-> this struct <-> lwIP. */
 #define _GNU_SOURCE
-#include "publish.h"
-#include "log.h"
-#include "netstack.h"
-#include "stream.h"
-#include "tun.h"
+#include "serve/publish.h"
+#include "base/log.h"
+#include "netstack/netstack.h"
+#include "sandbox/tun.h"
+#include "serve/stream.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

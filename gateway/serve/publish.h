@@ -2,7 +2,7 @@
 #ifndef TORGATE_PUBLISH_H
 #define TORGATE_PUBLISH_H
 
-#include "config.h"
+#include "config/config.h"
 
 struct event_base;
 struct publish;

@@ -16,12 +16,12 @@
  * Half-close: a FIN from either side is passed on as a FIN (shutdown), only
  * after the bytes before it; the stream ends when both directions have. */
 #define _GNU_SOURCE
-#include "relay.h"
-#include "log.h"
-#include "socks5.h"
-#include "socks_io.h"
-#include "stream.h"
-#include "vmap.h"
+#include "serve/relay.h"
+#include "base/log.h"
+#include "dns/vmap.h"
+#include "serve/stream.h"
+#include "tor/socks5.h"
+#include "tor/socks_io.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "netstack.h"
+#include "config/config.h"
+#include "netstack/netstack.h"
 
 struct event_base;
 struct relay;

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "stats.h"
-#include "socks5.h"
+#include "serve/stats.h"
+#include "tor/socks5.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netstack.h"
-#include "relay.h"
-#include "stub.h"
+#include "dns/stub.h"
+#include "netstack/netstack.h"
+#include "serve/relay.h"
 
 struct stats_view {
     const struct relay_stats *relay;

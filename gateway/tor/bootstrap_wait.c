@@ -5,10 +5,10 @@
  * line under -v). --no-wait skips all of it; a Tor with no reachable
  * control port is not waited for. */
 #define _GNU_SOURCE
-#include "bootstrap_wait.h"
-#include "log.h"
-#include "torctl.h"
-#include "torctl_parse.h"
+#include "tor/bootstrap_wait.h"
+#include "base/log.h"
+#include "tor/torctl.h"
+#include "tor/torctl_parse.h"
 
 #include <stdio.h>
 #include <time.h>

@@ -2,7 +2,7 @@
 #ifndef TORGATE_BOOTSTRAP_WAIT_H
 #define TORGATE_BOOTSTRAP_WAIT_H
 
-#include "config.h"
+#include "config/config.h"
 
 /* Returns once Tor is bootstrapped, or cannot tell (no control port), or
  * has taken too long (said), or at once with --no-wait. */

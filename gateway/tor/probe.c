@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "probe.h"
-#include "log.h"
+#include "tor/probe.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdarg.h>

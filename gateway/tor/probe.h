@@ -2,7 +2,7 @@
 #ifndef TORGATE_PROBE_H
 #define TORGATE_PROBE_H
 
-#include "config.h"
+#include "config/config.h"
 
 /* Returns 0 if cfg's SOCKS port answered a SOCKS5 greeting; otherwise
  * logs one line saying what is wrong and how to fix it, and returns -1. */

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "socks5.h"
+#include "tor/socks5.h"
 
 #include <string.h>
 

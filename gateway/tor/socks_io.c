@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "socks_io.h"
+#include "tor/socks_io.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>

@@ -2,7 +2,7 @@
 #ifndef TORGATE_SOCKS_IO_H
 #define TORGATE_SOCKS_IO_H
 
-#include "socks5.h"
+#include "tor/socks5.h"
 
 struct bufferevent;
 

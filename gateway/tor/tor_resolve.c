@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "tor_resolve.h"
-#include "socks_io.h"
+#include "tor/tor_resolve.h"
+#include "tor/socks_io.h"
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>

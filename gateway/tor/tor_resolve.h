@@ -4,8 +4,8 @@
 #define TORGATE_TOR_RESOLVE_H
 
 #include <stdint.h>
-#include "config.h"
-#include "socks5.h"
+#include "config/config.h"
+#include "tor/socks5.h"
 
 struct event_base;
 struct tor_resolve;

@@ -2,8 +2,8 @@
  * --check and for waiting on Tor's bootstrap: connect, authenticate (none
  * or cookie), one command at a time. Blocking, with a timeout. */
 #define _GNU_SOURCE
-#include "torctl.h"
-#include "torctl_parse.h"
+#include "tor/torctl.h"
+#include "tor/torctl_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* A connection to cfg->tor_control_addr, or -1 (errno). */
 int torctl_connect(const struct tg_config *cfg);

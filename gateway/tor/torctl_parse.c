@@ -1,7 +1,7 @@
 /* Tor control-protocol replies (control-spec.txt) that `torgate --check`
  * reads: pure functions over a NUL-terminated reply, no I/O. */
 #define _GNU_SOURCE
-#include "torctl_parse.h"
+#include "tor/torctl_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conffile.h"
-#include "options.h"
+#include "config/conffile.h"
+#include "config/options.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 
@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct opt_state st;
-    struct conffile_ctx ctx = { &cfg, &st };
+    struct options_ctx ctx = { &cfg, &st };
     char err[512];
     unsigned line = 0;
     size_t lines = 1;
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st.file_is_profile = size > 0 && data[0] == 'P';
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n';
-    if (conffile_parse((const char *)data, size, conffile_apply_cb, &ctx, &line, err, sizeof(err)) != 0) {
+    if (conffile_parse((const char *)data, size, options_key_cb, &ctx, &line, err, sizeof(err)) != 0) {
         CHECK(line >= 1 && line <= lines);
         CHECK(err[0] != '\0' && memchr(err, '\0', sizeof(err)) != NULL);
     }

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rcache.h"
-#include "stub.h"
-#include "vmap.h"
-#include "wire.h"
+#include "dns/rcache.h"
+#include "dns/stub.h"
+#include "dns/vmap.h"
+#include "dns/wire.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

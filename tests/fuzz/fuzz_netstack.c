@@ -50,8 +50,8 @@
 #include "fuzz_track.h"
 #include "fuzz_vnet.h"
 #include "fuzz_wire.h"
-#include "netstack.h"
-#include "packet.h"
+#include "netstack/netstack.h"
+#include "netstack/packet.h"
 /* lwIP's own timers must be gone between inputs; LWIP_TESTMODE exposes them. */
 #include "lwip/timeouts.h"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "packet.h"
+#include "netstack/packet.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seccomp_policy.h"
+#include "sandbox/seccomp_policy.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

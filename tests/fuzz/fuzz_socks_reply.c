@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "socks5.h"
+#include "tor/socks5.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

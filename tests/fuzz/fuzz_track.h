@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netstack.h"
-#include "packet.h"
+#include "netstack/netstack.h"
+#include "netstack/packet.h"
 
 #define FUZZ_TRACK_SOURCES 64
 #define FUZZ_TRACK_ISNS    16

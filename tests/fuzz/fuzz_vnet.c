@@ -1,6 +1,6 @@
 #include "fuzz_vnet.h"
 #include "fuzz_wire.h"
-#include "packet.h"
+#include "netstack/packet.h"
 
 #include <linux/virtio_net.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "packet.h"
+#include "netstack/packet.h"
 
 uint32_t wire_sum_add(uint32_t s, const uint8_t *b, size_t n)
 {

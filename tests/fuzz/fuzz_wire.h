@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netstack.h"
+#include "netstack/netstack.h"
 
 /* A packet's transport header: family, protocol, offset, length, and the
  * pseudo-header sum (0 for ICMPv4, which has none). */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "packet.h"
+#include "netstack/packet.h"
 
 static const uint8_t SRC4[4] = { 10, 0, 0, 2 };
 static const uint8_t DST4[4] = { 93, 184, 216, 34 };

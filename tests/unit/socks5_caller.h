@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "socks5.h"
+#include "tor/socks5.h"
 
 struct run {
     enum socks5_step step;          /* last step returned */

@@ -9,9 +9,9 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "cli.h"
-#include "config.h"
-#include "log.h"
+#include "config/cli.h"
+#include "config/config.h"
+#include "base/log.h"
 
 /* getopt may permute argv, and cfg.cmd points into it, so the strings live
  * in writable storage that outlasts each parse. */

@@ -14,11 +14,12 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "cli.h"
-#include "conffile.h"
-#include "config.h"
-#include "log.h"
-#include "options.h"
+#include "config/addr.h"
+#include "config/cli.h"
+#include "config/conffile.h"
+#include "config/config.h"
+#include "base/log.h"
+#include "config/options.h"
 
 static struct tg_config cfg;
 static struct opt_state st;
@@ -150,7 +151,7 @@ static void test_parse_errors(void **state)
     assert_string_equal(calls, "[a|1][b|2]");
 }
 
-/* ---- conffile_apply ------------------------------------------------------ */
+/* ---- options_apply_key --------------------------------------------------- */
 
 static void fresh(void)
 {
@@ -161,7 +162,7 @@ static void fresh(void)
 
 static int apply(const char *key, const char *value)
 {
-    return conffile_apply(&cfg, &st, key, value, err, sizeof(err));
+    return options_apply_key(&cfg, &st, key, value, err, sizeof(err));
 }
 
 #define OK(key, value) assert_int_equal(apply((key), (value)), 0)
@@ -597,11 +598,11 @@ static void test_cli_socks_and_verbosity(void **state)
     SOCKS(NULL, "127.0.0.1:1111", "--", "/usr/bin/true");
     put("user.conf", "socks = 127.0.0.1:2222\n");
     SOCKS(NULL, "127.0.0.1:2222", "--", "/usr/bin/true");
-    assert_int_equal(cli_socks_port(&cfg), 2222);
+    assert_int_equal(addr_port(&cfg.socks_addr), 2222);
     SOCKS("", "127.0.0.1:2222", "--", "/usr/bin/true");
     SOCKS("127.0.0.1:3333", "127.0.0.1:3333", "--", "/usr/bin/true");
     SOCKS("127.0.0.1:3333", "127.0.0.1:4444", "--socks", "127.0.0.1:4444", "--", "/bin/true");
-    assert_int_equal(cli_socks_port(&cfg), 4444);
+    assert_int_equal(addr_port(&cfg.socks_addr), 4444);
     put("user.conf", "socks = nowhere\n");
     FAILS("nowhere", "--", "/usr/bin/true");
     SOCKS(NULL, "127.0.0.1:5555", "--socks", "127.0.0.1:5555", "--", "/usr/bin/true");

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "stub.h"
-#include "wire.h"
+#include "dns/stub.h"
+#include "dns/wire.h"
 
 /* ---- queries -------------------------------------------------------------- */
 

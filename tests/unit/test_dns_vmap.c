@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmap.h"
+#include "dns/vmap.h"
 
 /* The full usable IPv4 pool: 512 /24 blocks of 254 (no .0, no .255). */
 #define POOL_V4 130048u

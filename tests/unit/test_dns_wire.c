@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "wire.h"
+#include "dns/wire.h"
 #include "dns_msg.h"
 
 /* ---- parsing ------------------------------------------------------------ */

@@ -7,7 +7,7 @@
 
 #include <linux/virtio_net.h>
 
-#include "netstack_offload.h"
+#include "netstack/netstack_offload.h"
 
 /* ---- the header, byte by byte ------------------------------------------ */
 

@@ -16,7 +16,7 @@
 #include <seccomp.h>
 #include <cmocka.h>
 
-#include "seccomp_policy.h"
+#include "sandbox/seccomp_policy.h"
 
 static struct seccomp_policy pol;
 static char err[256];

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "singleton_parse.h"
+#include "sandbox/singleton_parse.h"
 
 #define ROOT "/home/u/.mozilla/firefox"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "socks5.h"
+#include "tor/socks5.h"
 #include "socks5_caller.h"
 
 /* ---- greeting, auth request, CONNECT ---------------------------------- */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "torctl_parse.h"
+#include "tor/torctl_parse.h"
 
 static void test_protocolinfo(void **state)
 {
