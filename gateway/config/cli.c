@@ -180,25 +180,11 @@ static void drop_cmd_only(struct tg_config *cfg)
     cfg->seccomp_file = NULL;
 }
 
-enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const struct conf_sources *src,
-                          struct tg_config *cfg, char *err, size_t errlen)
+/* The command line's options, applied over what the files gave. CLI_RUN
+ * when all applied (optind then points at CMD, if any). */
+static enum cli_action apply_argv(int argc, char **argv, struct tg_config *cfg, struct opt_state *st,
+                                  char *err, size_t errlen)
 {
-    struct opt_state st;
-    const char *cli_profile;
-    char **cmd;
-
-    options_defaults(cfg, &st);
-    err[0] = '\0';
-    if (prescan(argc, argv, &cli_profile, &cmd) == 1)
-        src = NULL;
-    if (src != NULL) {
-        /* The config files always; a profile only when there is a command. */
-        if (load_files(src, cli_profile, cmd, cfg, &st, err, errlen) != 0)
-            return CLI_ERROR;
-    }
-    const char *file_socks = st.socks;
-    st.socks = NULL;
-
     optind = 0;     /* full re-initialisation: cli_parse may run more than once */
     opterr = 0;
     for (;;) {
@@ -221,22 +207,33 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const st
                         bad != NULL ? bad : "?");
             return CLI_ERROR;
         }
-        if (options_apply(cfg, &st, def, optarg, err, errlen) != 0)
+        if (options_apply(cfg, st, def, optarg, err, errlen) != 0)
             return CLI_ERROR;
     }
+    return CLI_RUN;
+}
 
-    if (st.quiet && st.verbose) {
+/* -v/-q from the command line, else from a file; the end of --force. */
+static int settle_log(struct tg_config *cfg, const struct opt_state *st, char *err, size_t errlen)
+{
+    if (st->quiet && st->verbose) {
         set_err(err, errlen, "%s", "-q and -v contradict each other; use one");
-        return CLI_ERROR;
+        return -1;
     }
-    if (st.quiet || st.verbose)
-        cfg->log_level = st.quiet ? LOG_ERROR : st.verbose == 1 ? LOG_INFO : LOG_DEBUG;
-    else if (st.file_log_level >= 0)
-        cfg->log_level = st.file_log_level;
-    cfg->force = st.force;
+    if (st->quiet || st->verbose)
+        cfg->log_level = st->quiet ? LOG_ERROR : st->verbose == 1 ? LOG_INFO : LOG_DEBUG;
+    else if (st->file_log_level >= 0)
+        cfg->log_level = st->file_log_level;
+    cfg->force = st->force;
+    return 0;
+}
 
-    /* The command line, then $TORGATE_SOCKS, then the config files. */
-    const char *socks = st.socks;
+/* Tor's SOCKS port: the command line, then $TORGATE_SOCKS, then the config
+ * files; its control port: the command line or a file. */
+static int settle_tor(struct tg_config *cfg, const struct opt_state *st, const char *file_socks,
+                      const char *env_socks, char *err, size_t errlen)
+{
+    const char *socks = st->socks;
     int from_env = 0;
     if (socks == NULL && env_socks != NULL && *env_socks != '\0') {
         socks = env_socks;
@@ -250,30 +247,34 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const st
             snprintf(inner, sizeof(inner), "%s", err);
             snprintf(err, errlen, "TORGATE_SOCKS: %s", inner);
         }
-        return CLI_ERROR;
+        return -1;
     }
-    const char *ctl = st.tor_control != NULL ? st.tor_control : TG_DEFAULT_CONTROL;
+    const char *ctl = st->tor_control != NULL ? st->tor_control : TG_DEFAULT_CONTROL;
     if (addr_parse(ctl, &cfg->tor_control_addr, &cfg->tor_control_len, err, errlen) != 0) {
         char inner[256];
         snprintf(inner, sizeof(inner), "%s", err);
         snprintf(err, errlen, "--tor-control: %s", inner);
-        return CLI_ERROR;
+        return -1;
     }
     snprintf(cfg->tor_control_name, sizeof(cfg->tor_control_name), "%s", ctl);
+    return 0;
+}
 
-    cfg->cmd = cmd;
-    if (optind < argc)
-        cfg->cmd = &argv[optind];
-    if (st.check) {
+/* Which mode the options and CMD ask for, and whether they agree. */
+static enum cli_action settle_mode(struct tg_config *cfg, const struct opt_state *st, char **cmd,
+                                   char **rest, char *err, size_t errlen)
+{
+    cfg->cmd = rest != NULL ? rest : cmd;
+    if (st->check) {
         if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0 ||
-            st.check_confinement) {
+            st->check_confinement) {
             set_err(err, errlen, "%s", "--check runs no command and serves nothing; give it alone "
                     "(with --socks and --tor-control if Tor is elsewhere)");
             return CLI_ERROR;
         }
         return CLI_CHECK;
     }
-    if (st.check_confinement) {
+    if (st->check_confinement) {
         if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0) {
             set_err(err, errlen, "%s", "--check-confinement runs no command and serves no TUN; "
                     "give it alone (with --socks if Tor is elsewhere)");
@@ -300,12 +301,40 @@ enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const st
         return CLI_ERROR;
     }
     if (cfg->cmd == NULL) {
-        if (st.cli_cmd_only != NULL) {
+        if (st->cli_cmd_only != NULL) {
             snprintf(err, errlen, "--%s shapes a command's sandbox, and %s runs no command; "
-                     "drop one", st.cli_cmd_only, cfg->tun_fd >= 0 ? "--tun-fd" : "a sidecar");
+                     "drop one", st->cli_cmd_only, cfg->tun_fd >= 0 ? "--tun-fd" : "a sidecar");
             return CLI_ERROR;
         }
         drop_cmd_only(cfg);
     }
     return CLI_RUN;
+}
+
+enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const struct conf_sources *src,
+                          struct tg_config *cfg, char *err, size_t errlen)
+{
+    struct opt_state st;
+    const char *cli_profile;
+    char **cmd;
+
+    options_defaults(cfg, &st);
+    err[0] = '\0';
+    if (prescan(argc, argv, &cli_profile, &cmd) == 1)
+        src = NULL;
+    if (src != NULL) {
+        /* The config files always; a profile only when there is a command. */
+        if (load_files(src, cli_profile, cmd, cfg, &st, err, errlen) != 0)
+            return CLI_ERROR;
+    }
+    const char *file_socks = st.socks;
+    st.socks = NULL;
+
+    enum cli_action act = apply_argv(argc, argv, cfg, &st, err, errlen);
+    if (act != CLI_RUN)
+        return act;
+    if (settle_log(cfg, &st, err, errlen) != 0 ||
+        settle_tor(cfg, &st, file_socks, env_socks, err, errlen) != 0)
+        return CLI_ERROR;
+    return settle_mode(cfg, &st, cmd, optind < argc ? &argv[optind] : NULL, err, errlen);
 }

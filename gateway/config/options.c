@@ -275,18 +275,12 @@ static int flag(const struct opt_def *def, const char *arg, const struct opt_sta
     return b;
 }
 
-int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
-                  const char *arg, char *err, size_t errlen)
-{
-    static const char *const dns[] = { "map", "resolve" };
-    static const char *const ping[] = { "refuse", "local" };
-    static const char *const isolate[] = { "instance", "host", "stream" };
-    static const char *const onoff[] = { "off", "on" };
-    unsigned long v;
-    int b;
+#define NOT_MINE 1
 
-    if (st->file == NULL && def->cmd_only)
-        st->cli_cmd_only = def->name;
+/* Where Tor is. Not one of them: NOT_MINE. */
+static int apply_tor(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                     const char *arg, char *err, size_t errlen)
+{
     switch (def->code) {
     case OPT_SOCKS:
     case OPT_TOR_CONTROL: {
@@ -296,19 +290,29 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
         *(def->code == OPT_SOCKS ? &st->socks : &st->tor_control) = s;
         return 0;
     }
+    }
+    return NOT_MINE;
+}
+
+/* The TUN and what the gateway answers on it. Not one of them: NOT_MINE. */
+static int apply_net(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                     const char *arg, char *err, size_t errlen)
+{
+    static const char *const dns[] = { "map", "resolve" };
+    static const char *const ping[] = { "refuse", "local" };
+    static const char *const isolate[] = { "instance", "host", "stream" };
+    static const char *const onoff[] = { "off", "on" };
+    unsigned long v;
+    int b;
+
+    (void)st;
+    switch (def->code) {
     case OPT_MTU:
         if (parse_uint(arg, TG_MIN_MTU, TG_MAX_MTU, &v) != 0) {
             snprintf(err, errlen, "bad --mtu '%s': give a number from 1280 to 65535", arg);
             return -1;
         }
         cfg->mtu = (unsigned)v;
-        return 0;
-    case OPT_TUN_FD:
-        if (parse_uint(arg, 0, INT_MAX, &v) != 0) {
-            snprintf(err, errlen, "bad --tun-fd '%s': give an open file descriptor number", arg);
-            return -1;
-        }
-        cfg->tun_fd = (int)v;
         return 0;
     case OPT_DNS:
         b = choice(arg, def->name, dns, 2, "map or resolve", err, errlen);
@@ -326,6 +330,24 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
         b = choice(arg, def->name, onoff, 2, "on or off", err, errlen);
         cfg->offload = b == 1;
         return b < 0 ? -1 : 0;
+    }
+    return NOT_MINE;
+}
+
+/* What torgate does: serve a TUN or a namespace, check. Not one of them: NOT_MINE. */
+static int apply_mode(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                      const char *arg, char *err, size_t errlen)
+{
+    unsigned long v;
+
+    switch (def->code) {
+    case OPT_TUN_FD:
+        if (parse_uint(arg, 0, INT_MAX, &v) != 0) {
+            snprintf(err, errlen, "bad --tun-fd '%s': give an open file descriptor number", arg);
+            return -1;
+        }
+        cfg->tun_fd = (int)v;
+        return 0;
     case OPT_NETNS:
         if (arg[0] == '\0') {
             snprintf(err, errlen, "bad --netns '': give the namespace's path, e.g. /run/netns/NAME");
@@ -356,6 +378,17 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
     case OPT_CHECK_CONFINEMENT:
         st->check_confinement = 1;
         return 0;
+    }
+    return NOT_MINE;
+}
+
+/* yes/no flags. Not one of them: NOT_MINE. */
+static int apply_flag(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                      const char *arg, char *err, size_t errlen)
+{
+    int b;
+
+    switch (def->code) {
     case OPT_NO_WAIT:
     case OPT_DBUS:
     case OPT_PRIVATE_HOME:
@@ -365,6 +398,15 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
         *(def->code == OPT_NO_WAIT ? &cfg->no_wait : def->code == OPT_DBUS ? &cfg->dbus :
           def->code == OPT_PRIVATE_HOME ? &cfg->private_home : &cfg->clearenv) = b;
         return 0;
+    }
+    return NOT_MINE;
+}
+
+/* The command's sandbox: its ways in and out, its files, its environment. Not one of them: NOT_MINE. */
+static int apply_sandbox(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                         const char *arg, char *err, size_t errlen)
+{
+    switch (def->code) {
     case OPT_PUBLISH:
         return parse_publish(arg, cfg, err, errlen);
     case OPT_EXPOSE:
@@ -392,6 +434,18 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
         return parse_env(arg, TG_ENV_UNSET, def->name, cfg, st, err, errlen);
     case OPT_KEEPENV:
         return parse_env(arg, TG_ENV_KEEP, def->name, cfg, st, err, errlen);
+    }
+    return NOT_MINE;
+}
+
+/* How much torgate says. Not one of them: NOT_MINE. */
+static int apply_log(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                     const char *arg, char *err, size_t errlen)
+{
+    int b;
+
+    (void)cfg;
+    switch (def->code) {
     case 'v':
     case 'q':
         if (st->file == NULL) {
@@ -410,6 +464,23 @@ int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_
         else if ((def->code == 'q') == (st->file_log_level == LOG_ERROR))
             st->file_log_level = -1;
         return 0;
+    }
+    return NOT_MINE;
+}
+
+int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
+                  const char *arg, char *err, size_t errlen)
+{
+    static int (*const groups[])(struct tg_config *, struct opt_state *, const struct opt_def *,
+                                 const char *, char *, size_t) = {
+        apply_tor, apply_net, apply_mode, apply_flag, apply_sandbox, apply_log,
+    };
+    if (st->file == NULL && def->cmd_only)
+        st->cli_cmd_only = def->name;
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+        int rc = groups[i](cfg, st, def, arg, err, errlen);
+        if (rc != NOT_MINE)
+            return rc;
     }
     snprintf(err, errlen, "--%s cannot be used here", def->name);
     return -1;
