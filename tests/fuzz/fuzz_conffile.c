@@ -1,5 +1,5 @@
-/* libFuzzer harness for config files and profiles (gateway/conffile.c and
- * the options it applies, gateway/options.c, options_path.c): the bytes
+/* libFuzzer harness for config files and profiles (gateway/config/conffile.c and
+ * the options it applies, options.c, options_path.c): the bytes
  * are a file's contents, applied as /etc/torgate/torgate.conf would be.
  * Checked: a parse either succeeds or names a line inside the input; the
  * configuration stays within its bounds (counts, the string arena), every

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the seccomp policy parser (gateway/seccomp_policy.c):
+/* libFuzzer harness for the seccomp policy parser (gateway/sandbox/seccomp_policy.c):
  * the bytes are a policy file. Checked: a refusal is one terminated line
  * naming a line number (or the size) and leaves the policy empty; an
  * accepted policy is within its bounds, uses only known errnos and

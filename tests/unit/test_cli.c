@@ -1,4 +1,4 @@
-/* Unit tests for command-line parsing (gateway/cli.c). */
+/* Unit tests for command-line parsing (gateway/config/cli.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* Unit tests for config files and profiles (gateway/conffile.c,
- * gateway/profile.c, gateway/options*.c) and how cli_parse layers them. */
+/* Unit tests for config files and profiles (gateway/config/conffile.c,
+ * profile.c, options*.c) and how cli_parse layers them. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>

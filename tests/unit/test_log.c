@@ -1,4 +1,4 @@
-/* Unit tests for the log rate limiters (gateway/log.c): a failure that
+/* Unit tests for the log rate limiters (gateway/base/log.c): a failure that
  * repeats per connection must reach the user once, not flood the terminal,
  * and one noisy key must not silence another. */
 #include <setjmp.h>

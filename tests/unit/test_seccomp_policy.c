@@ -1,4 +1,4 @@
-/* Unit tests for the seccomp policy parser (gateway/seccomp_policy.c). */
+/* Unit tests for the seccomp policy parser (gateway/sandbox/seccomp_policy.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the Tor control-reply parsers (gateway/torctl_parse.c). */
+/* Unit tests for the Tor control-reply parsers (gateway/tor/torctl_parse.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
