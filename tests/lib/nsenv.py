@@ -27,7 +27,9 @@ import pytest
 
 import tgutil
 
-NSWRAP = os.path.join(tgutil.HERE, "nswrap.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+NSWRAP = os.path.join(HERE, "nswrap.py")
+FAKESOCK = os.path.join(HERE, "fakesock.py")     # nswrap.py starts it from there too
 CACHE = os.path.join(tgutil.REPO, "build", "test-cache")
 LIBDIR = "/lib/x86_64-linux-gnu"
 VARLINK = "/run/systemd/resolve/io.systemd.Resolve"
