@@ -1,8 +1,9 @@
-"""Wrapper worlds for the DNS tests: a private mount namespace, prepared by
-root, in which the host looks different (its own /etc/resolv.conf and
-nsswitch.conf, fake resolved and nscd sockets under /run, glibc's
-nss-resolve module) while the real host stays untouched. torgate runs inside
-such a wrapper (as TORGATE_TEST_USER when set, via setpriv).
+"""Wrapper worlds for the integration suite's DNS tests and the leak suite's
+resolver socket test: a private mount namespace, prepared by root, in which
+the host looks different (its own /etc/resolv.conf and nsswitch.conf, fake
+resolved and nscd sockets under /run, glibc's nss-resolve module) while the
+real host stays untouched. torgate runs inside such a wrapper (as
+TORGATE_TEST_USER when set, via setpriv).
 
   Wrapper(workdir)        builds a spec for nswrap.py and runs it
   workdir()               a directory for one (a context manager that checks
