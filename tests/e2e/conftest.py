@@ -28,12 +28,13 @@ sys.dont_write_bytecode = True
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(TOP, "tests", "integration"))   # tgutil
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 
 import pytest  # noqa: E402
 
 import tgutil  # noqa: E402
 import tornet_ctl  # noqa: E402
+from fixtures import torgate_bin  # noqa: E402,F401
 
 TORNET = os.path.join(TOP, "scripts", "tornet")
 
@@ -82,11 +83,6 @@ def tornet():
         yield read_env(os.path.join(d, "env"))
     finally:
         subprocess.run([TORNET, "stop", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-@pytest.fixture(scope="session")
-def torgate_bin():
-    return tgutil.checked_torgate_path()
 
 
 @pytest.fixture

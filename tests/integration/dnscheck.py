@@ -8,12 +8,8 @@ import ipaddress
 import os
 import re
 import struct
-import sys
 
-import tgutil
-
-sys.path.insert(0, tgutil.CLIENTS)
-import dnswire  # noqa: E402
+from clients import dnswire
 
 STUB4, STUB6 = "10.66.0.1", "fd74:6f72::1"
 POOL4 = ipaddress.ip_network("198.18.0.0/15")

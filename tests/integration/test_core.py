@@ -24,6 +24,7 @@ import servers as srv
 import tgutil
 from tgutil import describe, json_result, py_client
 
+TUNFD_HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tunfd_helper.py")
 TARGET = "203.0.113.7"
 TARGET6 = "2001:db8::7"
 MIB = 1024 * 1024
@@ -535,7 +536,7 @@ class TunFd:
     def start(self, open_mode):
         ready = os.path.join(self.tmp, "tun-ready")
         self.proc = subprocess.Popen(
-            [tgutil.PY, "-B", tgutil.TUNFD_HELPER, "--ns", self.ns, "--open", open_mode,
+            [tgutil.PY, "-B", TUNFD_HELPER, "--ns", self.ns, "--open", open_mode,
              "--ready-file", ready, "--", self.torgate_bin, "--socks", self.socks],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             text=True, start_new_session=True, env=tgutil.torgate_env())

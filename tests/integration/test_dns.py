@@ -75,8 +75,8 @@ import shutil
 
 import pytest
 
-import conftest
 import dnscheck
+import fixtures
 import nsenv
 import tgutil
 from dnscheck import (OTHER_NS, POOL4, POOL6, STUB4, STUB6, TTL, dig, dnswire, in_pool,
@@ -415,7 +415,7 @@ def test_other_nameserver_udp_unanswered_tcp_carried(run_torgate, socks_log, ser
         "a UDP query to %s was answered: %r" % (OTHER_NS, u)
     d = dig_result(tcp, "dig +tcp @" + OTHER_NS)
     assert d["status"] == "NOERROR" and [a["data"] for a in d["answers"]] == \
-        [conftest.RESPONDER_A], "not the answer of the responder behind SOCKS:\n" + tcp["stdout"]
+        [fixtures.RESPONDER_A], "not the answer of the responder behind SOCKS:\n" + tcp["stdout"]
     got = [(e["atyp"], e["host"], e["port"]) for e in connects_to(socks_log.new())]
     assert got == [(1, OTHER_NS, 53)], got
     q = [(e["name"], e["transport"]) for e in
@@ -614,7 +614,7 @@ def test_no_dns_leak_to_host_resolver(workdir, servers, socks_log, canary):
     assert json.loads(udp["stdout"].splitlines()[-1])["results"][0]["responses"] == [], \
         describe_cmd(udp)
     assert [a["data"] for a in dig_result(tcp, "dig +tcp other")["answers"]] == \
-        [conftest.RESPONDER_A], tcp["stdout"]
+        [fixtures.RESPONDER_A], tcp["stdout"]
     got = {(e["atyp"], e["host"], e["port"]) for e in connects_to(socks_log.new())}
     assert got == {(3, "web.example", 80), (3, onion, 80), (1, OTHER_NS, 53)}, got
     q = [e["name"] for e in tgutil.read_json_lines(servers.responder_log_path)[before:]]

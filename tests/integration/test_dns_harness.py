@@ -25,8 +25,8 @@ import time
 
 import pytest
 
-import conftest
 import dnscheck
+import fixtures
 import nsenv
 import tgutil
 from dnscheck import dnswire
@@ -80,7 +80,7 @@ def test_dns_responder_and_dig_parser(servers, transport):
     d, cp = dig_local(servers.responder.port, transport, name, "A")
     assert d, cp.stdout + cp.stderr
     assert d["status"] == "NOERROR" and d["counts"]["ANSWER"] == 1, d
-    assert d["answers"][0]["data"] == conftest.RESPONDER_A and d["answers"][0]["ttl"] == 60
+    assert d["answers"][0]["data"] == fixtures.RESPONDER_A and d["answers"][0]["ttl"] == 60
     assert d["opt"] == {"version": 0, "udp": 1232}, d
     assert d["transport"] == ("TCP" if transport == "+tcp" else "UDP")
     d, cp = dig_local(servers.responder.port, transport, "+noedns", name, "MX")
@@ -114,7 +114,7 @@ def test_dnsq_sentinel_tells_dropped_from_answered(servers, transport):
     for r in (short, resp):
         assert r["responses"] == [] and r["sentinel"] and r["error"] is None, r
     assert [m["id"] for m in good_r["responses"]] == [0x4242] and good_r["sentinel"], good_r
-    assert plain["responses"][0]["answers"][0]["data"] == conftest.RESPONDER_A, plain
+    assert plain["responses"][0]["answers"][0]["data"] == fixtures.RESPONDER_A, plain
 
 
 def test_malformed_cases_are_malformed():
@@ -145,7 +145,7 @@ def test_onion_names():
 def test_fakesock_answers_and_logs(tmp_path):
     log = tmp_path / "fs.log"
     vl, ns = str(tmp_path / "varlink"), str(tmp_path / "nscd")
-    p = subprocess.Popen([sys.executable, "-B", os.path.join(tgutil.HERE, "fakesock.py"),
+    p = subprocess.Popen([sys.executable, "-B", nsenv.FAKESOCK,
                           "--log", str(log), "--varlink", vl, "--nscd", ns],
                          stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:

@@ -1,6 +1,6 @@
 """--dns resolve: real addresses from Tor's SOCKS5 RESOLVE / RESOLVE_PTR.
 
-The test SOCKS server answers RESOLVE from conftest.SOCKS_RESOLVE (as Tor's
+The test SOCKS server answers RESOLVE from fixtures.SOCKS_RESOLVE (as Tor's
 exit would) and logs every request with its command (240 RESOLVE, 241
 RESOLVE_PTR, 1 CONNECT).
 

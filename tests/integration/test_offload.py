@@ -5,7 +5,9 @@ the gateway sends super-segments back.
 What a user would check: bulk bytes arrive exactly, both ways, over IPv4
 and IPv6, with offloads and without, at the default MTU and the smallest;
 and with offloads the TUN really carries super-segments in both directions
-(the gateway's -v counters), without them none. The workload is
+(the gateway's -v counters), without them none: the TUN has no virtio-net
+header (ip -d link, inside) and the gateway reads at least as many packets
+as MTU-sized ones would take to carry the bytes up. The workload is
 clients/faultload.py: echo streams checked byte for byte (upload and
 download at once) and an HTTP download checked by digest.
 """
@@ -26,20 +28,31 @@ WORKLOAD = {
     "timeout": 60,
 }
 SUPER = re.compile(r"offloads: (\d+) of the packets in and (\d+) of (\d+) out were TCP super-segments")
+PACKETS_IN = re.compile(r"packets: (\d+) in, 0 malformed")
+BYTES_UP = re.compile(r"streams: .*; (\d+) bytes up, \d+ down")
+VNET_HDR = re.compile(r"^\s*tun type tun .*\bvnet_hdr (on|off)\b", re.M)
 
 
 def run(run_torgate, *opts):
-    cp = run_torgate(["-v", *opts, "--"] + py_client("faultload.py", json.dumps(WORKLOAD)), timeout=90)
+    """Runs the workload with torgate -v OPTS; returns the CompletedProcess
+    and whether the TUN, as the command sees it, has IFF_VNET_HDR ("on"
+    or "off", from ip -d link)."""
+    show = 'ip -d link show dev tg0 && exec "$@"'
+    cp = run_torgate(["-v", *opts, "--", "sh", "-c", show, "sh"]
+                     + py_client("faultload.py", json.dumps(WORKLOAD)), timeout=90)
     assert cp.returncode == 0, tgutil.describe(cp)
     steps = tgutil.json_result(cp)["steps"]
     assert len(steps) == 3 and all(s["result"] == "ok" for s in steps), \
         "%r\n%s" % (steps, tgutil.describe(cp))
-    return cp
+    vnet = VNET_HDR.search(cp.stdout)
+    assert vnet, "no tun details from ip -d link:\n" + tgutil.describe(cp)
+    return cp, vnet.group(1)
 
 
 @pytest.mark.parametrize("mtu", ["1500", "1280"])
 def test_offloads_carry_super_segments_both_ways(run_torgate, mtu):
-    cp = run(run_torgate, "--mtu", mtu)
+    cp, vnet = run(run_torgate, "--mtu", mtu)
+    assert vnet == "on", tgutil.describe(cp)
     m = SUPER.search(cp.stderr)
     assert m, "no offload counters (offloads off?):\n" + tgutil.describe(cp)
     rx, tx, out = (int(x) for x in m.groups())
@@ -50,9 +63,19 @@ def test_offloads_carry_super_segments_both_ways(run_torgate, mtu):
     assert re.search(r"packets: \d+ in, 0 malformed", cp.stderr), tgutil.describe(cp)
 
 
-def test_offload_off_is_a_plain_tun(run_torgate):
-    cp = run(run_torgate, "--offload", "off")
+@pytest.mark.parametrize("mtu", [1500, 1280])
+def test_offload_off_is_a_plain_tun(run_torgate, mtu):
+    cp, vnet = run(run_torgate, "--offload", "off", "--mtu", str(mtu))
+    assert vnet == "off", tgutil.describe(cp)
     assert "offloads:" not in cp.stderr, tgutil.describe(cp)
+    packets, up = PACKETS_IN.search(cp.stderr), BYTES_UP.search(cp.stderr)
+    assert packets and up, tgutil.describe(cp)
+    # Each packet in carries at most MTU - 40 bytes of stream (IPv4 and TCP
+    # headers without options), so the bytes up need at least this many
+    # packets in; super-segments bring 6 MiB up in a few hundred, this
+    # needs over 4,000.
+    fewest = int(up.group(1)) // (mtu - 40)
+    assert int(packets.group(1)) >= fewest > 4000, (packets.group(0), up.group(0))
 
 
 def test_bad_offload_value(run_torgate):

@@ -248,12 +248,11 @@ def probe32():
             pytest.skip("cannot build a 32-bit x86 program here: %s" % cp.stderr.strip()[-300:])
         try:
             run = subprocess.run([out], capture_output=True, text=True)
-        except OSError as e:
-            # ENOEXEC: the kernel has IA-32 emulation turned off, so no
-            # process here can make a 32-bit call for the filter to miss.
-            pytest.skip("32-bit x86 programs do not run on this kernel: %s" % e.strerror)
+        except OSError as e:   # ENOEXEC where the kernel will not load an i386 ELF at all
+            run = subprocess.CompletedProcess([out], -1, "", str(e))
         if run.returncode != 0 or "uname 0" not in run.stdout:
-            pytest.skip("32-bit x86 programs do not run on this kernel (IA-32 emulation off?)")
+            pytest.skip("32-bit x86 programs do not run on this kernel (IA-32 emulation off?): "
+                        + (run.stderr.strip()[-200:] or "exit status %d" % run.returncode))
         yield out
     finally:
         shutil.rmtree(d, ignore_errors=True)

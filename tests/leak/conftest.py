@@ -1,6 +1,6 @@
 """Fixtures of the leak suite (see README.md here).
 
-Environment as in tests/integration: TORGATE (the binary under test),
+Environment as in tests/lib/fixtures.py: TORGATE (the binary under test),
 TORGATE_TEST_USER (torgate and the probes run as that user; the canaries
 and the test itself stay root). Option --selfcheck: every test runs its
 probe again with the protection it checks taken away (leakenv.MODES, as
@@ -8,34 +8,20 @@ listed by the test's `controls` mark) and must then see the probe get
 through; `make leak-selfcheck` runs it.
 """
 
-import importlib.util
 import os
 import sys
 
 sys.dont_write_bytecode = True  # nothing of the suite's own goes into the tree
-INTEGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                           "integration")
-sys.path.insert(0, INTEGRATION)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 
 import pytest  # noqa: E402
 
 import leakenv  # noqa: E402
 import tgutil  # noqa: E402
-
-
-def _integration_fixtures():
-    """The integration suite's conftest, loaded under another name: its test
-    SOCKS server (whose log shows every CONNECT) and /dev/net/tun handling."""
-    spec = importlib.util.spec_from_file_location("integration_conftest",
-                                                  os.path.join(INTEGRATION, "conftest.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_it = _integration_fixtures()
-_tun_mode, torgate_bin, session_dir = _it._tun_mode, _it.torgate_bin, _it.session_dir
-servers, socks_log = _it.servers, _it.socks_log
+# The test SOCKS server (whose log shows every CONNECT) and /dev/net/tun
+# handling, as in the integration suite.
+from fixtures import (_tun_mode, report_header, servers, session_dir, socks_log,  # noqa: E402,F401
+                      torgate_bin)
 
 
 def pytest_addoption(parser):
@@ -56,7 +42,7 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    return _it.pytest_report_header(config) + [
+    return report_header() + [
         "leak suite: %s" % ("SELF-CHECK, protections removed" if config.getoption("selfcheck")
                             else "probes inside torgate")]
 

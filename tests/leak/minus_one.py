@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tgutil  # noqa: E402
 
 NAMESPACES = {"user": "--user", "mnt": "--mount", "net": "--net", "pid": "--pid",

@@ -7,7 +7,7 @@ a list):
   {"op": "tcp", "host": H, "port": P}    connect (5 s), send an HTTP request,
                                          read the first line of the answer
   {"op": "udp", ...}, {"op": "ping", ...}
-                                         as in tests/integration/clients/netprobe.py
+                                         as in tests/lib/clients/netprobe.py
   {"op": "packet", "iface": NAME}        an AF_PACKET socket (CAP_NET_RAW);
                                          sends one Ethernet frame (ethertype
                                          0x88b5) on NAME, or where NAME does
@@ -28,8 +28,9 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "integration", "clients"))
+# Run by path inside the sandbox: the shared clients' modules are not on
+# sys.path by themselves.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "clients"))
 import common  # noqa: E402
 import netprobe  # noqa: E402
 

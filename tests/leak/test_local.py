@@ -111,7 +111,7 @@ def test_resolver_socket_hidden(mode, servers, wrapper_dir, service, path):
     """Protection: torgate's mounts; /run/systemd/resolve and /run/nscd get
     an empty tmpfs, so nss-resolve's varlink socket and nscd's socket, which
     answer names without DNS, do not exist in the sandbox (ENOENT). The host
-    is a wrapper world (tests/integration/nsenv.py: a private mount
+    is a wrapper world (tests/lib/nsenv.py: a private mount
     namespace, the real host untouched) in which fakesock.py listens on both
     paths and logs every connection; it must log none.
     Self-check: on that host, and in the sandbox with that host's mounts

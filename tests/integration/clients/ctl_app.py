@@ -12,6 +12,7 @@ Results: {"ok": true, ...} or {"ok": false, "error": ERRNO_NAME}.
 
 import sys
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 streams = {}

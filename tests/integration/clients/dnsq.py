@@ -24,6 +24,7 @@ import struct
 import sys
 import time
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 import dnswire
 

@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 import dnswire
 

@@ -9,6 +9,7 @@ import concurrent.futures
 import threading
 import time
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 

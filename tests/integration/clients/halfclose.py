@@ -7,6 +7,7 @@ import hashlib
 import os
 import socket
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 

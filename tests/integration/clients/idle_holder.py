@@ -10,6 +10,7 @@ import asyncio
 import resource
 import time
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 

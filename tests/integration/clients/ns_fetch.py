@@ -11,6 +11,7 @@ stdin says "go", fetches GET /bytes/N from HOST:80 and prints one JSON line
 import socket
 import sys
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 

@@ -7,6 +7,7 @@ Prints {"ok", "failed", "errors", "max_latency", "distinct_local_ports",
 import argparse
 import time
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 

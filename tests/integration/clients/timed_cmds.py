@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import libpath  # noqa: F401  (tests/lib/clients on sys.path)
 import common
 
 

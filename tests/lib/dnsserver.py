@@ -25,8 +25,7 @@ import socket
 import struct
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "clients"))
-import dnswire  # noqa: E402
+from clients import dnswire
 
 
 class Dns:

@@ -1,8 +1,9 @@
-"""Wrapper worlds for the DNS tests: a private mount namespace, prepared by
-root, in which the host looks different (its own /etc/resolv.conf and
-nsswitch.conf, fake resolved and nscd sockets under /run, glibc's
-nss-resolve module) while the real host stays untouched. torgate runs inside
-such a wrapper (as TORGATE_TEST_USER when set, via setpriv).
+"""Wrapper worlds for the integration suite's DNS tests and the leak suite's
+resolver socket test: a private mount namespace, prepared by root, in which
+the host looks different (its own /etc/resolv.conf and nsswitch.conf, fake
+resolved and nscd sockets under /run, glibc's nss-resolve module) while the
+real host stays untouched. torgate runs inside such a wrapper (as
+TORGATE_TEST_USER when set, via setpriv).
 
   Wrapper(workdir)        builds a spec for nswrap.py and runs it
   workdir()               a directory for one (a context manager that checks
@@ -27,7 +28,9 @@ import pytest
 
 import tgutil
 
-NSWRAP = os.path.join(tgutil.HERE, "nswrap.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+NSWRAP = os.path.join(HERE, "nswrap.py")
+FAKESOCK = os.path.join(HERE, "fakesock.py")     # nswrap.py starts it from there too
 CACHE = os.path.join(tgutil.REPO, "build", "test-cache")
 LIBDIR = "/lib/x86_64-linux-gnu"
 VARLINK = "/run/systemd/resolve/io.systemd.Resolve"

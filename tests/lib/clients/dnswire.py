@@ -1,7 +1,8 @@
 """DNS messages for the tests (RFC 1035, EDNS0 RFC 6891), standard library
 only: building queries (well-formed or deliberately broken), parsing any
 message, and building the answers of the test DNS servers. Used inside
-torgate by clients/dnsq.py and outside by dnsserver.py and the tests."""
+torgate by tests/integration/clients/dnsq.py and faultload.py, and outside
+by dnsserver.py and the tests."""
 
 import ipaddress
 import random

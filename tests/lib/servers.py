@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Test servers for the torgate integration suite (standard library only).
+"""Test servers for torgate's integration and leak suites (standard library
+only).
 
 Run one server per process:
 

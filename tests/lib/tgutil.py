@@ -1,6 +1,6 @@
-"""Helpers shared by the integration tests: where torgate and the clients
-are, how to run torgate (as TORGATE_TEST_USER when set), the test servers'
-processes, and waiting on files with a deadline."""
+"""Helpers the integration, leak and e2e suites share: where torgate and the
+clients are, how to run torgate (as TORGATE_TEST_USER when set), the test
+servers' processes, and waiting on files with a deadline."""
 
 import json
 import os
@@ -17,8 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 CLIENTS = os.path.join(HERE, "clients")
 SERVERS = os.path.join(HERE, "servers.py")
-TUNFD_HELPER = os.path.join(HERE, "tunfd_helper.py")
 DNSSERVER = os.path.join(HERE, "dnsserver.py")
+# Where client(NAME) looks: the clients every suite may run, then those a
+# suite keeps for itself (its conftest calls add_clients).
+_client_dirs = [CLIENTS]
 # The interpreter the clients run with inside torgate (an absolute path: the
 # sandbox gets the caller's PATH, but nothing should depend on it).
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -104,8 +106,18 @@ def user_prefix():
     return ["setpriv", "--reuid=%d" % u.uid, "--regid=%d" % u.gid, "--clear-groups", "--"]
 
 
+def add_clients(directory):
+    """Lets client() find the clients in directory too."""
+    if directory not in _client_dirs:
+        _client_dirs.append(directory)
+
+
 def client(name):
-    return os.path.join(CLIENTS, name)
+    for d in _client_dirs:
+        path = os.path.join(d, name)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError("no client %s in %s" % (name, ", ".join(_client_dirs)))
 
 
 def py_client(name, *args):
