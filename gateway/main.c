@@ -158,7 +158,6 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     char cdir[108];
     if (control_prepare_dir(cdir, sizeof(cdir)) == 0)
         sandbox_fs_mask_control_dir(cdir);
-    sandbox_fs_allow_session_bus(cfg->dbus);
     if (sandbox_start(cfg, app_nofile, policy, &sb) != 0)
         return TG_EXIT_FAILURE;
     struct loop *l = loop_new(cfg, sb.tun_fd, &sb);

@@ -61,8 +61,13 @@ const char *cli_usage(void)
            "                     cookie authentication): --check reads it, and CMD\n"
            "                     starts once Tor has bootstrapped\n"
            "  --no-wait[=yes|no]  start CMD without waiting for Tor's bootstrap\n"
-           "  --dbus[=yes|no]    let CMD reach the D-Bus session bus (hidden by\n"
-           "                     default: it asks programs outside to act for CMD)\n"
+           "  --socket NAME      let CMD reach one of your desktop's sockets: wayland,\n"
+           "                     x11, fallback-x11 (x11 when there is no Wayland),\n"
+           "                     pulseaudio, session-bus, ssh-agent, gpg-agent\n"
+           "                     (repeatable; none: take back). Nothing else of the\n"
+           "                     host's IPC is reachable: /tmp, /var/tmp, /dev/shm,\n"
+           "                     $XDG_RUNTIME_DIR and /run are private\n"
+           "  --dbus[=yes|no]    the same as --socket session-bus\n"
            "  --publish [ADDR:]HOSTPORT:PORT  reach CMD's service on PORT from the host\n"
            "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
@@ -175,7 +180,8 @@ static int load_files(const struct conf_sources *src, const char *cli_profile, c
 static void drop_cmd_only(struct tg_config *cfg)
 {
     cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = 0;
-    cfg->dbus = cfg->private_home = cfg->clearenv = 0;
+    cfg->sockets = 0;
+    cfg->private_home = cfg->clearenv = 0;
     cfg->seccomp = TG_SECCOMP_DEFAULT;
     cfg->seccomp_file = NULL;
 }

@@ -41,6 +41,18 @@ enum tg_isolate {
     TG_ISOLATE_STREAM,           /* one per stream */
 };
 
+/* --socket NAME: the outside sockets the command may reach, by name
+ * (sandbox_ipc.c). Everything else of the host's IPC is out of reach. */
+enum tg_socket {
+    TG_SOCKET_WAYLAND     = 1u << 0,
+    TG_SOCKET_X11         = 1u << 1,
+    TG_SOCKET_PULSEAUDIO  = 1u << 2,
+    TG_SOCKET_SESSION_BUS = 1u << 3,   /* --dbus */
+    TG_SOCKET_SSH_AGENT   = 1u << 4,
+    TG_SOCKET_GPG_AGENT   = 1u << 5,
+    TG_SOCKET_FALLBACK_X11 = 1u << 6,  /* x11 when no Wayland socket is shared */
+};
+
 /* --bind, --bind-ro, --hide (sandbox_mounts.c). */
 enum tg_mount_kind { TG_MOUNT_BIND, TG_MOUNT_BIND_RO, TG_MOUNT_HIDE };
 struct tg_mount {
@@ -73,7 +85,7 @@ struct tg_config {
     const char *name;            /* --name (points into argv), or NULL: derived */
     enum tg_isolate isolate;     /* --isolate */
     int no_wait;                 /* --no-wait: do not wait for Tor's bootstrap */
-    int dbus;                    /* --dbus: the session bus stays reachable */
+    unsigned sockets;            /* --socket NAME: enum tg_socket bits */
     /* --expose HOSTPORT[:PORT]: the host's 127.0.0.1:host_port reachable
      * at the sandbox's 127.0.0.1:ns_port (expose.c). */
     struct { unsigned short host_port, ns_port; } expose[TG_MAX_EXPOSE];

@@ -28,6 +28,7 @@ static const struct opt_def defs[] = {
     { "expose",      OPT_ARG_REQUIRED, OPT_EXPOSE, 0, 1 },
     { "publish",     OPT_ARG_REQUIRED, OPT_PUBLISH, 0, 1 },
     { "dbus",        OPT_ARG_BOOL,     OPT_DBUS, 0, 1 },
+    { "socket",      OPT_ARG_REQUIRED, OPT_SOCKET, 0, 1 },
     { "seccomp",     OPT_ARG_REQUIRED, OPT_SECCOMP, 0, 1 },
     { "profile",     OPT_ARG_REQUIRED, OPT_PROFILE, 0, 1 },
     { "bind",        OPT_ARG_REQUIRED, OPT_BIND, 0, 1 },
@@ -217,6 +218,34 @@ static int parse_seccomp(const char *arg, struct tg_config *cfg, const struct op
     return 0;
 }
 
+const char *options_socket_name(unsigned bit)
+{
+    static const char *const names[] = { "wayland", "x11", "pulseaudio", "session-bus",
+                                         "ssh-agent", "gpg-agent", "fallback-x11" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (bit == 1u << i)
+            return names[i];
+    return NULL;
+}
+
+/* --socket NAME (Flatpak's names); "none" takes back what earlier layers
+ * (a config file, a profile) allowed. */
+static int parse_socket(const char *arg, struct tg_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(arg, "none") == 0) {
+        cfg->sockets = 0;
+        return 0;
+    }
+    for (unsigned bit = 1; options_socket_name(bit) != NULL; bit <<= 1)
+        if (strcmp(arg, options_socket_name(bit)) == 0) {
+            cfg->sockets |= bit;
+            return 0;
+        }
+    snprintf(err, errlen, "bad --socket '%s': use wayland, x11, fallback-x11, pulseaudio, session-bus, "
+             "ssh-agent, gpg-agent or none", arg);
+    return -1;
+}
+
 static int env_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > 255 || (s[0] >= '0' && s[0] <= '9'))
@@ -395,8 +424,11 @@ static int apply_flag(struct tg_config *cfg, struct opt_state *st, const struct 
     case OPT_CLEARENV:
         if ((b = flag(def, arg, st, err, errlen)) < 0)
             return -1;
-        *(def->code == OPT_NO_WAIT ? &cfg->no_wait : def->code == OPT_DBUS ? &cfg->dbus :
-          def->code == OPT_PRIVATE_HOME ? &cfg->private_home : &cfg->clearenv) = b;
+        if (def->code == OPT_DBUS)     /* --socket session-bus, by its old name */
+            cfg->sockets = b ? cfg->sockets | TG_SOCKET_SESSION_BUS : cfg->sockets & ~TG_SOCKET_SESSION_BUS;
+        else
+            *(def->code == OPT_NO_WAIT ? &cfg->no_wait : def->code == OPT_PRIVATE_HOME ?
+              &cfg->private_home : &cfg->clearenv) = b;
         return 0;
     }
     return NOT_MINE;
@@ -411,6 +443,8 @@ static int apply_sandbox(struct tg_config *cfg, struct opt_state *st, const stru
         return parse_publish(arg, cfg, err, errlen);
     case OPT_EXPOSE:
         return parse_expose(arg, cfg, err, errlen);
+    case OPT_SOCKET:
+        return parse_socket(arg, cfg, err, errlen);
     case OPT_SECCOMP:
         st->seccomp_given = 1;
         return parse_seccomp(arg, cfg, st, err, errlen);

@@ -42,7 +42,7 @@ enum {
     OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
     OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE, OPT_PUBLISH, OPT_DBUS, OPT_PROFILE,
     OPT_BIND, OPT_BIND_RO, OPT_HIDE, OPT_PRIVATE_HOME, OPT_SETENV, OPT_UNSETENV,
-    OPT_KEEPENV, OPT_CLEARENV,
+    OPT_KEEPENV, OPT_CLEARENV, OPT_SOCKET,
 };
 
 /* The option called name (without "--"), or NULL. */
@@ -61,6 +61,9 @@ void options_defaults(struct tg_config *cfg, struct opt_state *st);
  * 0, or -1 with err set to one line naming the option and the fix. */
 int options_apply(struct tg_config *cfg, struct opt_state *st, const struct opt_def *def,
                   const char *arg, char *err, size_t errlen);
+
+/* The name --socket takes for one enum tg_socket bit, or NULL. */
+const char *options_socket_name(unsigned bit);
 
 /* yes/no, true/false, on/off, 1/0: 1 or 0, or -1. */
 int options_bool(const char *s);

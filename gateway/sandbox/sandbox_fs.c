@@ -52,55 +52,6 @@ void sandbox_fs_mask_control_dir(const char *dir)
     snprintf(control_dir_mask, sizeof(control_dir_mask), "%s", dir != NULL ? dir : "");
 }
 
-/* The D-Bus session bus is a way to ask processes outside the sandbox to
- * do things (open a URL, resolve a name, start a program): off unless
- * --dbus. Its socket gets /dev/null bound over it, so connect() is refused;
- * an abstract one is out of reach already (another network namespace). */
-static int allow_session_bus;
-
-void sandbox_fs_allow_session_bus(int allow)
-{
-    allow_session_bus = allow;
-}
-
-static int mask_socket(const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
-        return 0;
-    if (mount("/dev/null", path, NULL, MS_BIND, NULL) != 0) {
-        snprintf(err, errlen, "cannot hide the D-Bus session bus %s: %s", path, strerror(errno));
-        return -1;
-    }
-    log_info("sandbox: hid the D-Bus session bus %s (--dbus lets it through)", path);
-    return 0;
-}
-
-static int mask_session_bus(char *err, size_t errlen)
-{
-    if (allow_session_bus)
-        return 0;
-    char path[PATH_MAX];
-    const char *x = getenv("XDG_RUNTIME_DIR");
-    if (x != NULL && x[0] == '/' && (size_t)snprintf(path, sizeof(path), "%s/bus", x) < sizeof(path) &&
-        mask_socket(path, err, errlen) != 0)
-        return -1;
-    /* unix:path=/run/user/1000/bus,guid=... (one address; the first path). */
-    const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
-    const char *p = a != NULL ? strstr(a, "unix:path=") : NULL;
-    if (p != NULL) {
-        p += strlen("unix:path=");
-        size_t n = strcspn(p, ",;");
-        if (n > 0 && n < sizeof(path)) {
-            memcpy(path, p, n);
-            path[n] = '\0';
-            if (mask_socket(path, err, errlen) != 0)
-                return -1;
-        }
-    }
-    return 0;
-}
-
 /* "search .": an explicit, empty search list. Without a search line glibc
  * derives one from the hostname, and "intranet" would go to Tor as
  * "intranet.corp.example", telling the exit the host's domain. */
@@ -329,7 +280,7 @@ int sandbox_fs_setup(char *err, size_t errlen)
 {
     char masked[sizeof(masked_dirs) / sizeof(masked_dirs[0]) + 1][PATH_MAX];
     int nmasked = 0;
-    if (mask_dirs(masked, &nmasked, err, errlen) != 0 || mask_session_bus(err, errlen) != 0)
+    if (mask_dirs(masked, &nmasked, err, errlen) != 0)
         return -1;
     return place_resolv_conf(masked, nmasked, err, errlen);
 }

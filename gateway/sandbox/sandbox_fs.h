@@ -11,8 +11,6 @@ int sandbox_fs_setup(char *err, size_t errlen);
 /* Before the sandbox is made: the directory of torgate's control sockets,
  * hidden in it too (NULL or "": none). */
 void sandbox_fs_mask_control_dir(const char *dir);
-/* --dbus: leave the D-Bus session bus reachable (hidden by default). */
-void sandbox_fs_allow_session_bus(int allow);
 
 /* The resolv.conf that names the stub (also a sidecar's, sidecar.c). */
 extern const char sandbox_resolv_text[];

@@ -12,8 +12,9 @@
  *    file. Hides come last, so a hide always wins over a bind;
  * 5. back into the working directory as the command will see it.
  *
- * torgate's own masks (resolver sockets, Tor's control socket, its control
- * sockets, the session bus; sandbox_fs.c) are in place before all this:
+ * torgate's own masks (the private /tmp, /run and runtime directory,
+ * sandbox_ipc.c; resolver sockets, Tor's control socket, its control
+ * sockets, sandbox_fs.c) are in place before all this:
  * a bind's source is looked up, and a directory bound with its submounts,
  * as the sandbox sees it, masks included, so no bind can reopen them. */
 #define _GNU_SOURCE

@@ -360,26 +360,27 @@ def test_bind_missing_source(run_torgate, conf, user_tmp, opt):
 
 @pytest.mark.skipif(tgutil.get_test_user() is not None, reason="makes /run/nscd on the host: root only")
 def test_bind_cannot_reopen_a_mask(run_torgate, conf):
-    """torgate hides the resolvers' sockets (here nscd's directory, with a
-    stand-in file): binding it, or /run around it, elsewhere brings the
-    hidden, empty view along, not the host's."""
+    """torgate hides the resolvers' sockets, and all of /run (here nscd's
+    directory, with a stand-in file): binding it, or /run around it,
+    elsewhere brings the sandbox's view along, not the host's."""
     made = not os.path.exists("/run/nscd")
     os.makedirs("/run/nscd", exist_ok=True)
     marker = write("/run/nscd/torgate-test-marker", "x\n", 0o644)
+    unhidden = tempfile.mkdtemp(prefix="torgate-unhidden-")
     try:
         cp = sh(run_torgate, ["--bind", "/run:/mnt"], 'ls -A /mnt/nscd; echo END', conf.env)
         assert cp.returncode == 0 and cp.stdout == "END\n", describe(cp)
         cp = sh(run_torgate, ["--bind-ro", "/run/nscd:/mnt"], 'ls -A /mnt; echo END', conf.env)
-        assert cp.returncode == 0 and cp.stdout == "END\n", describe(cp)
-        # A directory beside it that torgate does not hide comes along with
-        # its file: the bind itself works, so the test can fail.
-        os.makedirs("/run/torgate-test-unhidden", exist_ok=True)
-        write("/run/torgate-test-unhidden/marker", "x\n", 0o644)
-        cp = sh(run_torgate, ["--bind", "/run:/mnt"], 'ls -A /mnt/torgate-test-unhidden', conf.env)
+        assert_error(cp, "--bind-ro /run/nscd: No such file or directory", "write -PATH")
+        # A directory torgate does not hide comes along with its file: the
+        # bind itself works, so the test can fail.
+        write(os.path.join(unhidden, "marker"), "x\n", 0o644)
+        os.chmod(unhidden, 0o755)
+        cp = sh(run_torgate, ["--bind", "%s:/mnt" % unhidden], 'ls -A /mnt', conf.env)
         assert cp.returncode == 0 and cp.stdout == "marker\n", describe(cp)
         assert os.path.exists(marker)
     finally:
-        shutil.rmtree("/run/torgate-test-unhidden", ignore_errors=True)
+        shutil.rmtree(unhidden, ignore_errors=True)
         os.unlink(marker)
         if made:
             os.rmdir("/run/nscd")

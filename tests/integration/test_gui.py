@@ -1,22 +1,23 @@
-"""GUI programs: X11 works inside torgate through the X server's socket in
-/tmp/.X11-unix (the abstract one the X server also listens on belongs to
-the host's network namespace and is out of reach), with DISPLAY passed
-through. The X server is a private Xvfb on a free display number."""
+"""GUI programs: the display and the sound server are shared only by
+name. With --socket x11 an X11 client works inside torgate through the X
+server's socket in /tmp/.X11-unix (the abstract one the X server also
+listens on belongs to the host's network namespace and is out of reach),
+with DISPLAY passed through; without it, the command's /tmp has no X
+server. The X server is a private Xvfb on a free display number."""
 
 import os
 import pathlib
 import shutil
-import socket
-import struct
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 
 import tgutil
+import unixlisten
 from tgutil import describe
+from unixlisten import PROBE, Listener
 
 
 @pytest.fixture
@@ -37,82 +38,85 @@ def xvfb():
     p.wait()
 
 
+X11_WARNING = ("--socket x11: the command shares your X server; X clients can read the screen "
+               "and type into your other windows")
+
+
 def test_x11_client_runs_inside(run_torgate, xvfb):
-    cp = run_torgate(["--", "xdpyinfo", "-display", xvfb])
+    cp = run_torgate(["--socket", "x11", "--", "xdpyinfo", "-display", xvfb], env={"DISPLAY": xvfb})
     assert cp.returncode == 0, describe(cp)
     assert "dimensions:    640x480 pixels" in cp.stdout, cp.stdout[:2000]
+    assert cp.stderr.count(X11_WARNING) == 1, describe(cp)
 
 
 def test_display_from_the_environment(run_torgate, xvfb):
-    cp = run_torgate(["--", "sh", "-c", "xdpyinfo | grep -m1 'name of display'"], env={"DISPLAY": xvfb})
+    cp = run_torgate(["--socket", "x11", "--", "sh", "-c", "xdpyinfo | grep -m1 'name of display'"],
+                     env={"DISPLAY": xvfb})
     assert cp.returncode == 0 and xvfb in cp.stdout, describe(cp)
 
 
-class Listener:
-    """A stand-in for a desktop service's unix socket: records each
-    connection (the peer's uid, the line it sent) and answers "seen", so a
-    client's success is the listener's word, not the client's."""
-
-    def __init__(self, path):
-        self.path, self.seen = path, []
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.bind(path)
-        os.chmod(path, 0o777)
-        self.sock.listen(4)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return              # close()
-            with c:
-                c.settimeout(10)
-                cred = c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-                try:
-                    line = c.makefile("rb").readline().decode(errors="replace").strip()
-                    c.sendall(b"seen\n")
-                except OSError as e:
-                    line = "error: %s" % e
-                self.seen.append((struct.unpack("3i", cred)[1], line))
-
-    def close(self):
-        # shutdown, not close alone: it wakes the accept() in the thread.
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self.thread.join(10)
+def test_no_x11_by_default(run_torgate, xvfb):
+    """The same client, the same display, no --socket x11: no X server."""
+    cp = run_torgate(["--", "sh", "-c", "xdpyinfo; echo rc=$?; ls -a /tmp"], env={"DISPLAY": xvfb})
+    assert cp.returncode == 0, describe(cp)
+    assert "rc=1" in cp.stdout and "unable to open display" in cp.stderr, describe(cp)
+    assert ".X11-unix" not in cp.stdout, describe(cp)
+    assert X11_WARNING not in cp.stderr
 
 
-def test_wayland_and_audio_sockets_reachable(run_torgate):
-    """Wayland, PulseAudio and PipeWire listen under $XDG_RUNTIME_DIR; the
-    command reaches them there (stand-in listeners record the connects),
-    while the session bus next to them stays hidden (test_dbus.py)."""
+def test_wayland_and_audio_sockets_by_name(run_torgate):
+    """Wayland and PulseAudio listen under $XDG_RUNTIME_DIR; with --socket
+    wayland and --socket pulseaudio the command reaches them there
+    (stand-in listeners record the connects); PipeWire's socket beside
+    them, not named, is not there (nothing in test_ipc.py is either)."""
     top = pathlib.Path(tempfile.mkdtemp(prefix="torgate-gui-"))   # traversable by the suite's user
     rt = top / "xdg"
     (rt / "pulse").mkdir(parents=True)
     u = tgutil.get_test_user()
-    paths = [str(rt / "wayland-0"), str(rt / "pulse" / "native"), str(rt / "pipewire-0")]
+    paths = [str(rt / "wayland-0"), str(rt / "pulse" / "native")]
+    hidden = str(rt / "pipewire-0")
     listeners = []
     for d in (top, rt, rt / "pulse"):
         os.chmod(str(d), 0o777)
         if u:
             os.chown(str(d), u.uid, u.gid)
-    probe = ("import socket, sys\nfor p in sys.argv[1:]:\n s = socket.socket(socket.AF_UNIX)\n"
-             " s.connect(p)\n s.sendall(p.encode() + b'\\n')\n"
-             " print(s.makefile().readline().strip(), p)\n")
     try:
-        for p in paths:
+        for p in paths + [hidden]:
             listeners.append(Listener(p))
-        cp = run_torgate(["--", "python3", "-c", probe] + paths,
-                         env={"XDG_RUNTIME_DIR": str(rt), "WAYLAND_DISPLAY": "wayland-0"})
+        cp = run_torgate(["--socket", "wayland", "--socket", "pulseaudio", "--", "python3", "-c",
+                          PROBE] + paths + [hidden],
+                         env={"XDG_RUNTIME_DIR": str(rt), "WAYLAND_DISPLAY": "wayland-0", "PULSE_SERVER": None})
     finally:
         for li in listeners:
             li.close()
         shutil.rmtree(str(top), ignore_errors=True)
     assert cp.returncode == 0, describe(cp)
     uid = tgutil.expected_ids()[0]      # the command's uid as seen from outside
-    for li in listeners:
+    got = unixlisten.results(cp.stdout)
+    for li in listeners[:2]:
         assert li.seen == [(uid, li.path)], "%s recorded %r\n%s" % (li.path, li.seen, describe(cp))
-        assert "seen " + li.path in cp.stdout.splitlines(), describe(cp)
+        assert got.get(li.path) == "seen", describe(cp)
+    assert listeners[2].seen == [] and got.get(hidden) == "ERR 2", describe(cp)
+
+
+def test_fallback_x11_only_without_wayland(run_torgate, xvfb):
+    """--socket fallback-x11 (what the browser profiles ask for, with
+    wayland): the X server only when no Wayland socket is shared."""
+    top = pathlib.Path(tempfile.mkdtemp(prefix="torgate-gui-"))
+    rt = top / "xdg"
+    rt.mkdir()
+    u = tgutil.get_test_user()
+    for d in (top, rt):
+        os.chmod(str(d), 0o777)
+        if u:
+            os.chown(str(d), u.uid, u.gid)
+    wl = Listener(str(rt / "wayland-0"))
+    opts = ["--socket", "wayland", "--socket", "fallback-x11", "--", "sh", "-c", "xdpyinfo >/dev/null; echo rc=$?"]
+    try:
+        with_wl = run_torgate(opts, env={"DISPLAY": xvfb, "XDG_RUNTIME_DIR": str(rt), "WAYLAND_DISPLAY": "wayland-0"})
+        without = run_torgate(opts, env={"DISPLAY": xvfb, "XDG_RUNTIME_DIR": str(rt), "WAYLAND_DISPLAY": None})
+    finally:
+        wl.close()
+        shutil.rmtree(str(top), ignore_errors=True)
+    assert "rc=1" in with_wl.stdout and X11_WARNING not in with_wl.stderr, describe(with_wl)
+    assert "rc=0" in without.stdout and X11_WARNING in without.stderr, describe(without)

@@ -8,12 +8,16 @@ self-check (--selfcheck) takes away to show that the test can fail.
 
 import json
 import os
+import shutil
 import socket
+import tempfile
 
 import pytest
 
 import leakenv
 import nsenv
+import tgutil
+from unixlisten import Listener
 
 
 # No CAP_NET_RAW, or the family refused outright (seccomp).
@@ -160,3 +164,53 @@ def test_vsock_refused(mode, probe):
         assert r.get("error") == "EAFNOSUPPORT", r
     else:
         assert r["ok"], r
+
+
+@pytest.fixture
+def host_services():
+    """Stand-ins for the host's unix-socket services where real ones live:
+    tmux's in /tmp, docker's under /run, one in /var/tmp and /dev/shm, and
+    the session's in its runtime directory (/run/user/UID, made for the
+    run when missing). Each records who connects (tests/lib/unixlisten.py)."""
+    u = tgutil.get_test_user()
+    uid = tgutil.expected_ids()[0]
+    rt = "/run/user/%d" % uid
+    made_rt = not os.path.isdir(rt)
+    dirs, listeners = [], []
+    try:
+        if made_rt:
+            os.makedirs(rt, mode=0o700)
+            if u:
+                os.chown(rt, u.uid, u.gid)
+        for parent, name in (("/tmp", "default"), ("/run", "docker.sock"), ("/var/tmp", "app.sock"),
+                             ("/dev/shm", "app.sock"), (rt, "bus")):
+            d = tempfile.mkdtemp(prefix="torgate-leak-", dir=parent)
+            os.chmod(d, 0o777)
+            dirs.append(d)
+            listeners.append(Listener(os.path.join(d, name)))
+        yield listeners
+    finally:
+        for li in listeners:
+            li.close()
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        if made_rt:
+            shutil.rmtree(rt, ignore_errors=True)
+
+
+@pytest.mark.controls("host", "no-mntns")
+def test_host_unix_sockets_out_of_reach(mode, probe, host_services):
+    """Protection: torgate's mounts (gateway/sandbox/sandbox_ipc.c); /tmp,
+    /var/tmp, /dev/shm, /run and the runtime directory are the sandbox's
+    own, so a daemon's socket there (tmux, docker, a session bus) is not:
+    ENOENT, and the listener records nothing.
+    Self-check: from the host, and in the sandbox with the host's mounts
+    ("no-mntns"), every listener is reached and records it."""
+    res = probe([{"op": "unix", "path": li.path} for li in host_services])
+    for li, r in zip(host_services, res):
+        if mode == "torgate":
+            assert r.get("error") == "ENOENT", (li.path, r)
+            assert li.seen == [], (li.path, li.seen)
+        else:
+            assert r["ok"] and r["reply"] == "seen", (li.path, r)
+            assert [line for _, line in li.seen] == ["torgate leak probe"], (li.path, li.seen)

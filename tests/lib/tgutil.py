@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,6 +35,15 @@ TIOCSTI_PROBE = ("import errno, fcntl, os, termios\n"
                  "    print('allowed')\n"
                  "except OSError as e:\n"
                  "    print(errno.errorcode[e.errno])\n")
+
+# The tests' scratch files (fake homes, config trees, programs to run
+# inside torgate): not under /tmp, /var/tmp or /dev/shm, which the sandbox
+# covers with its own (sandbox_ipc.c), so that the command sees them. Mode
+# 1777, like /tmp, for the unprivileged suite's user.
+SCRATCH = "/var/lib/torgate-tests"
+os.makedirs(SCRATCH, exist_ok=True)
+os.chmod(SCRATCH, 0o1777)
+tempfile.tempdir = SCRATCH
 
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy")
 
@@ -140,7 +150,8 @@ def torgate_env(extra=None):
         env["HOME"] = u.home if _world_searchable(u.home) else "/"
         env["USER"] = env["LOGNAME"] = u.name
     env.update(extra or {})
-    return env
+    # None: the variable is left out (e.g. a run without XDG_RUNTIME_DIR).
+    return {k: v for k, v in env.items() if v is not None}
 
 
 def torgate_argv(args, socks):

@@ -237,6 +237,7 @@ static void test_apply_rejects(void **state)
         { "bind", "/srv:relative", "absolute path" }, { "bind", "/srv:", "absolute path" },
         { "bind", "/", "root directory" }, { "bind", "-/", "root directory" },
         { "bind-ro", "/srv:/", "root directory" }, { "hide", "${FOO}/x", "unknown variable" },
+        { "socket", "docker", "bad --socket 'docker'" }, { "socket", "X11", "bad --socket" },
         { "bind", "${HOME", "unknown variable" }, { "setenv", "X=${FOO}", "unknown variable" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -260,7 +261,11 @@ static void test_apply_good_values(void **state)
         { "isolate", "stream", F(isolate), TG_ISOLATE_STREAM },
         { "isolate", "host", F(isolate), TG_ISOLATE_HOST },
         { "isolate", "instance", F(isolate), TG_ISOLATE_INSTANCE },
-        { "dbus", "yes", F(dbus), 1 }, { "dbus", "no", F(dbus), 0 },
+        { "dbus", "yes", F(sockets), TG_SOCKET_SESSION_BUS }, { "dbus", "no", F(sockets), 0 },
+        { "socket", "x11", F(sockets), TG_SOCKET_X11 },
+        { "socket", "wayland", F(sockets), TG_SOCKET_X11 | TG_SOCKET_WAYLAND },
+        { "dbus", "yes", F(sockets), TG_SOCKET_X11 | TG_SOCKET_WAYLAND | TG_SOCKET_SESSION_BUS },
+        { "socket", "none", F(sockets), 0 },
         { "private-home", "on", F(private_home), 1 }, { "private-home", "off", F(private_home), 0 },
         { "clearenv", "true", F(clearenv), 1 }, { "clearenv", "false", F(clearenv), 0 },
         { "no-wait", "1", F(no_wait), 1 }, { "no-wait", "0", F(no_wait), 0 },
@@ -623,21 +628,23 @@ static void test_cli_sidecar_drops_cmd_only(void **state)
 {
     (void)state;
     put("user.conf", "setenv = A=1\nbind = /srv\nseccomp = off\nexpose = 9051\ndbus = yes\n"
-        "private-home = yes\nclearenv = yes\nmtu = 1400\n");
+        "private-home = yes\nclearenv = yes\nmtu = 1400\nsocket = x11\n");
     RUN_MTU(1400, "--", "/usr/bin/true");
     assert_int_equal(cfg.nenv + cfg.nmounts + cfg.nexpose, 3);
     assert_int_equal(cfg.seccomp, TG_SECCOMP_OFF);
-    assert_int_equal(cfg.dbus + cfg.private_home + cfg.clearenv, 3);
+    assert_int_equal(cfg.sockets, TG_SOCKET_SESSION_BUS | TG_SOCKET_X11);
+    assert_int_equal(cfg.private_home + cfg.clearenv, 2);
 
     RUN_MTU(1400, "--netns", "/run/netns/x");  /* mtu is not cmd-only: kept */
     assert_string_equal(cfg.netns_path, "/run/netns/x");
     assert_int_equal(cfg.nenv + cfg.nmounts + cfg.nexpose, 0);
     assert_int_equal(cfg.seccomp, TG_SECCOMP_DEFAULT);
     assert_null(cfg.seccomp_file);
-    assert_int_equal(cfg.dbus + cfg.private_home + cfg.clearenv, 0);
+    assert_int_equal(cfg.sockets + cfg.private_home + cfg.clearenv, 0);
     FAILS("--setenv", "--netns", "/run/netns/x", "--setenv", "B=2");
     FAILS("--bind", "--netns", "/run/netns/x", "--bind", "/srv");
     FAILS("--expose", "--tun-fd", "3", "--expose", "9051");
+    FAILS("--socket", "--netns", "/run/netns/x", "--socket", "wayland");
     /* The place inside a bind is absolute on the command line too: "~b"
      * is no home and there is no working directory inside. */
     FAILS("absolute path", "--bind", "/srv:~b", "--", "/usr/bin/true");
