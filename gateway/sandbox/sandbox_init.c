@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "sandbox/seccomp_app.h"
 #include "sandbox/seccomp_audit.h"
+#include "sandbox/seccomp_notify.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -108,33 +109,42 @@ static _Noreturn void exec_cmd(char **cmd, const struct rlimit *app_nofile,
     _exit(e == ENOENT || e == ENOTDIR ? TG_EXIT_NOTFOUND : TG_EXIT_NOEXEC);
 }
 
-/* The policy's filter, compiled here so that a problem is reported before
- * anything runs. Enforce mode: *prog is for the command to load after fork.
- * Audit mode: PID 1 loads it at once (the command inherits it), with the
- * answering thread started first; *prog is then empty. */
+/* The filters, compiled here so that a problem is reported before
+ * anything runs. PID 1 loads the supervised one at once (the command
+ * inherits it), with the thread that answers its listener started first:
+ * the connect broker's rule, and in audit mode the policy's. In enforce
+ * mode *prog is the policy's filter, for the command to load after fork;
+ * otherwise it is empty. */
 static int prepare_policy(const struct seccomp_policy *policy, struct sock_fprog *prog)
 {
+    static const struct seccomp_policy none;
     char err[300];
-    if (seccomp_app_compile(policy, prog, err, sizeof(err)) != 0) {
-        log_error("cannot build the seccomp policy's filter: %s; refusing to run the command", err);
-        return -1;
-    }
-    if (!policy->audit || prog->len == 0)
-        return 0;
-    if (seccomp_audit_start(policy) != 0) {
-        log_error("cannot start the seccomp audit thread: %s; refusing to run the command",
-                  strerror(errno));
-        return -1;
-    }
-    int fd = seccomp_app_load(prog, 1);
-    int e = errno;
-    seccomp_audit_attach(fd);
-    free(prog->filter);
+    int audit = policy->audit && policy->nrules > 0;
+    struct sock_fprog sup;
     prog->filter = NULL;
     prog->len = 0;
+    if ((!audit && seccomp_app_compile(policy, 0, prog, err, sizeof(err)) != 0) ||
+        seccomp_app_compile(audit ? policy : &none, 1, &sup, err, sizeof(err)) != 0) {
+        log_error("cannot build the seccomp policy's filter: %s; refusing to run the command", err);
+        free(prog->filter);
+        return -1;
+    }
+    seccomp_audit_use(audit ? policy : NULL);
+    if (seccomp_notify_start(audit) != 0) {
+        log_error("cannot start the thread that answers the command's seccomp notifications: %s; "
+                  "refusing to run the command", strerror(errno));
+        free(sup.filter);
+        free(prog->filter);
+        return -1;
+    }
+    int fd = seccomp_app_load(&sup, 1);
+    int e = errno;
+    seccomp_notify_attach(fd);
+    free(sup.filter);
     if (fd < 0) {
-        log_error("cannot load the seccomp policy in audit mode: %s; it needs seccomp user "
+        log_error("cannot load the sandbox's seccomp filter: %s; it needs seccomp user "
                   "notification (Linux 5.5 or later); refusing to run the command", strerror(e));
+        free(prog->filter);
         return -1;
     }
     return 0;
@@ -193,7 +203,7 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
             pid_t w;
             while ((w = waitpid(-1, &st, WNOHANG)) > 0)
                 if (w == child) {
-                    if (policy->audit)
+                    if (policy->audit && policy->nrules > 0)
                         seccomp_audit_report();
                     return sandbox_init_exit_code(st);
                 }

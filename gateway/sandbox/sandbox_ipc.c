@@ -26,6 +26,7 @@
 #include "base/log.h"
 #include "config/options.h"
 #include "config/options_path.h"
+#include "sandbox/unix_broker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -367,8 +368,12 @@ int sandbox_ipc_setup(const struct tg_config *cfg, char *err, size_t errlen)
     for (int i = 0; i < ps.n; i++) {
         if (put_back(&ps.p[i], err, errlen) != 0)
             goto out;
-        if (i < nnamed)
+        struct stat st;
+        if (i < nnamed && fstat(ps.p[i].fd, &st) == 0) {
+            if (S_ISSOCK(st.st_mode))
+                unix_broker_allow(st.st_dev, st.st_ino);
             log_info("sandbox: shared %s at %s", ps.p[i].what, ps.p[i].path);
+        }
     }
     log_info("sandbox: /tmp, /var/tmp, /dev/shm, /run and %s are private%s", xdg,
              nnamed > 0 ? "; shared only the sockets above" : "; no desktop socket shared");

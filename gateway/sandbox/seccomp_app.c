@@ -183,7 +183,20 @@ static int add_rule(scmp_filter_ctx ctx, const struct seccomp_policy *p,
     return rc;
 }
 
-static scmp_filter_ctx build(const struct seccomp_policy *p, int native, char *err, size_t errlen)
+/* The connect() broker's rules (unix_broker.c): every connect of the
+ * 64-bit and x32 ABIs goes to the listener; 32-bit x86 programs may not
+ * connect at all (EACCES), since the broker reads only the 64-bit layout
+ * (libseccomp puts this rule on socketcall(SYS_CONNECT) as well). A
+ * policy that denies connect outright keeps its own rule. */
+static int add_broker(scmp_filter_ctx ctx, const struct seccomp_policy *p, int native)
+{
+    if (denied_whole(p, SCMP_SYS(connect)))
+        return 0;
+    return seccomp_rule_add(ctx, native ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EACCES), SCMP_SYS(connect), 0);
+}
+
+static scmp_filter_ctx build(const struct seccomp_policy *p, int native, int broker, char *err,
+                             size_t errlen)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     if (ctx == NULL) {
@@ -204,6 +217,8 @@ static scmp_filter_ctx build(const struct seccomp_policy *p, int native, char *e
 #endif
     for (size_t i = 0; i < p->nrules && rc == 0; i++)
         rc = add_rule(ctx, p, &p->rules[i], native);
+    if (rc == 0 && broker)
+        rc = add_broker(ctx, p, native);
     if (rc != 0) {
         snprintf(err, errlen, "libseccomp refuses a rule: %s%s", strerror(-rc),
                  p->audit ? " (audit mode needs seccomp user notification, Linux 5.5 or later)" : "");
@@ -218,13 +233,13 @@ static scmp_filter_ctx build(const struct seccomp_policy *p, int native, char *e
  * memory), which would take all sockets from 32-bit programs. So the x86
  * part is built without family rules and merged in: those rules bind 64-bit
  * and x32 programs only (docs/seccomp.md). */
-static scmp_filter_ctx build_all(const struct seccomp_policy *p, char *err, size_t errlen)
+static scmp_filter_ctx build_all(const struct seccomp_policy *p, int broker, char *err, size_t errlen)
 {
-    scmp_filter_ctx ctx = build(p, 1, err, errlen);
+    scmp_filter_ctx ctx = build(p, 1, broker, err, errlen);
 #if defined(__x86_64__)
     if (ctx == NULL)
         return NULL;
-    scmp_filter_ctx x86 = build(p, 0, err, errlen);
+    scmp_filter_ctx x86 = build(p, 0, broker, err, errlen);
     if (x86 == NULL) {
         seccomp_release(ctx);
         return NULL;
@@ -276,14 +291,14 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out, char *err, si
     return 0;
 }
 
-int seccomp_app_compile(const struct seccomp_policy *p, struct sock_fprog *out,
+int seccomp_app_compile(const struct seccomp_policy *p, int broker, struct sock_fprog *out,
                         char *err, size_t errlen)
 {
     out->filter = NULL;
     out->len = 0;
-    if (p->nrules == 0)
+    if (p->nrules == 0 && !broker)
         return 0;
-    scmp_filter_ctx ctx = build_all(p, err, errlen);
+    scmp_filter_ctx ctx = build_all(p, broker, err, errlen);
     if (ctx == NULL)
         return -1;
     int rc = export_bpf(ctx, out, err, errlen);

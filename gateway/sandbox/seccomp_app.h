@@ -21,9 +21,10 @@ int seccomp_app_deny_tty(void);
 
 /* The BPF program for p (x86-64 with its x86 and x32 compat ABIs): denied
  * calls fail with the rule's errno or kill, or, in audit mode, go to the
- * listener. out->filter is malloc'd (free it); out->len is 0 for a policy
- * without rules. 0, or -1 with err. */
-int seccomp_app_compile(const struct seccomp_policy *p, struct sock_fprog *out,
+ * listener. With broker, connect(2) goes to the listener too (the connect
+ * broker, unix_broker.c). out->filter is malloc'd (free it); out->len is 0
+ * for a policy without rules and no broker. 0, or -1 with err. */
+int seccomp_app_compile(const struct seccomp_policy *p, int broker, struct sock_fprog *out,
                         char *err, size_t errlen);
 
 /* Loads prog on the calling thread with no syscall after it (a listener's

@@ -2,12 +2,11 @@
  * the kernel's log needs root to read and is rate-limited, while here the
  * user reads "python3 (pid 7) called bpf(2) ..." in torgate's own output.
  *
- * The answering thread belongs to the sandbox's PID 1 and is created before
- * PID 1 loads the filter, so the filter does not apply to it: whatever the
- * policy audits, the thread never waits on itself. Each notification is
- * answered with SECCOMP_USER_NOTIF_FLAG_CONTINUE (the call proceeds as if
- * no filter were there); that flag is unsafe for decisions, but audit mode
- * decides nothing. */
+ * The notifications reach the thread of the sandbox's PID 1 that serves the
+ * filter's listener (seccomp_notify.c), which hands every call but connect
+ * here and then answers it with SECCOMP_USER_NOTIF_FLAG_CONTINUE (the call
+ * proceeds as if no filter were there); that flag is unsafe for decisions,
+ * but audit mode decides nothing. */
 #define _GNU_SOURCE
 #include "sandbox/seccomp_audit.h"
 #include "base/log.h"
@@ -27,10 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WAITING (-2)
 #define MAX_TALLIES 16
 
-static _Atomic int listener = WAITING;
 static const struct seccomp_policy *policy;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -134,79 +131,15 @@ static void report_call(const struct seccomp_notif *req)
              "(audit mode)", comm, (unsigned)req->pid, what, verdict);
 }
 
-static void *run(void *arg)
-{
-    (void)arg;
-    const struct timespec ms = { 0, 1000000 };
-    int fd;
-    /* No futex or pipe to wait on: waking it would be a syscall of the
-     * filtered thread, which could itself need an answer from here. */
-    while ((fd = atomic_load(&listener)) == WAITING)
-        (void)nanosleep(&ms, NULL);
-    if (fd < 0)
-        return NULL;
-    for (;;) {
-        struct pollfd pfd = { .fd = fd, .events = POLLIN };
-        if (poll(&pfd, 1, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (!(pfd.revents & POLLIN)) {
-            if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
-                break;      /* every filtered task is gone */
-            continue;
-        }
-        struct seccomp_notif req;
-        memset(&req, 0, sizeof(req));
-        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
-            if (errno == EINTR || errno == ENOENT)
-                continue;   /* the caller died or was signalled meanwhile */
-            log_error("seccomp audit: cannot read notifications: %s; calls the policy "
-                      "matches now fail with ENOSYS", strerror(errno));
-            break;
-        }
-        report_call(&req);
-        struct seccomp_notif_resp resp;
-        memset(&resp, 0, sizeof(resp));
-        resp.id = req.id;
-        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0 && errno != ENOENT)
-            log_warn("seccomp audit: cannot let a call through: %s", strerror(errno));
-    }
-    return NULL;
-}
-
-int seccomp_audit_start(const struct seccomp_policy *p)
+void seccomp_audit_use(const struct seccomp_policy *p)
 {
     policy = p;
-    pthread_attr_t attr;
-    pthread_t t;
-    sigset_t all, old;
-    int rc = pthread_attr_init(&attr);
-    if (rc == 0)
-        rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* Signals stay with PID 1's main thread, which waits for them. */
-    sigfillset(&all);
-    if (rc == 0)
-        rc = pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (rc == 0) {
-        rc = pthread_create(&t, &attr, run, NULL);
-        int rc2 = pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc == 0)
-            rc = rc2;
-    }
-    (void)pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
-    return 0;
 }
 
-void seccomp_audit_attach(int fd)
+void seccomp_audit_call(const struct seccomp_notif *req)
 {
-    atomic_store(&listener, fd < 0 ? -1 : fd);
+    if (policy != NULL)
+        report_call(req);
 }
 
 void seccomp_audit_report(void)

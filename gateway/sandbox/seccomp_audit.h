@@ -1,19 +1,19 @@
 /* Audit mode: calls the policy would deny are let through and reported in
- * torgate's own log, by a thread of the sandbox's PID 1 that answers the
- * filter's user notifications. */
+ * torgate's own log (seccomp_audit.c), from the thread of the sandbox's
+ * PID 1 that answers the filter's user notifications (seccomp_notify.c). */
 #ifndef TORGATE_SECCOMP_AUDIT_H
 #define TORGATE_SECCOMP_AUDIT_H
 
 #include "sandbox/seccomp_policy.h"
 
-/* Starts the answering thread before the filter is loaded: a thread made
- * later would be under the filter and could end up waiting on itself.
- * The thread waits for seccomp_audit_attach(). 0, or -1 with errno. */
-int seccomp_audit_start(const struct seccomp_policy *p);
+#include <linux/seccomp.h>
 
-/* Hands the listener fd to the thread (a plain memory store: no syscall,
- * since the caller is already under the filter). fd < 0 stops the thread. */
-void seccomp_audit_attach(int fd);
+/* The policy whose calls are reported (before the filter is loaded). */
+void seccomp_audit_use(const struct seccomp_policy *p);
+
+/* Reports one call the policy matched (and tallies it); the caller lets it
+ * through. */
+void seccomp_audit_call(const struct seccomp_notif *req);
 
 /* One line with what was let through, if anything was. */
 void seccomp_audit_report(void);

@@ -193,3 +193,92 @@ def test_socket_none_takes_back(run_torgate, places):
     cp, got = inside(run_torgate, [li.path], "--socket", "session-bus", "--socket", "none",
                      env={"XDG_RUNTIME_DIR": xdg})
     assert got.get(li.path) == ENOENT and li.seen == [], describe(cp)
+
+
+# ---- sockets elsewhere: the connect() broker (unix_broker.c) ---------------
+
+EACCES = "ERR 13"
+
+
+def test_socket_outside_the_covered_places_refused(run_torgate, places):
+    """A host program's socket where the sandbox still sees the host's
+    files (the home directory: an ssh ControlMaster, dirmngr, an editor's
+    server) exists inside, but connect() is refused (EACCES), by absolute
+    and by relative path, and torgate says which socket and why."""
+    home = places(None, path=os.path.join(tgutil.SCRATCH, "home-%d" % os.getpid()))
+    li = places.listen(os.path.join(home, ".ssh", "cm-user@host:22"))
+    d = places.listen(os.path.join(home, ".gnupg", "S.dirmngr"))
+    script = "import os; os.chdir(%r)\n" % os.path.join(home, ".gnupg") + PROBE
+    cp = run_torgate(["--", "python3", "-c", script, li.path, "S.dirmngr"])
+    assert cp.returncode == 0, describe(cp)
+    got = unixlisten.results(cp.stdout)
+    assert got.get(li.path) == EACCES, describe(cp)
+    assert "S.dirmngr ERR 13" in cp.stdout, describe(cp)
+    assert li.seen == [] and d.seen == []
+    assert ("the command tried to reach %s, a unix socket of a program outside the sandbox; "
+            "refused" % li.path) in cp.stderr, describe(cp)
+    check_outside_reaches([li, d])
+
+
+def test_the_sandboxes_own_sockets_work(run_torgate, places):
+    """Sockets a program inside listens on are its own business, wherever
+    they are: a server and a client inside, in a shared directory, by
+    absolute and relative path, stream and datagram."""
+    d = places(None, path=os.path.join(tgutil.SCRATCH, "own-%d" % os.getpid()))
+    script = r"""
+import os, socket, sys
+d = sys.argv[1]
+os.chdir(d)
+srv = socket.socket(socket.AF_UNIX); srv.bind(d + '/srv.sock'); srv.listen()
+dg = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); dg.bind('dg.sock')
+pid = os.fork()
+if pid == 0:
+    for path in (d + '/srv.sock', 'srv.sock'):
+        c = socket.socket(socket.AF_UNIX); c.connect(path); c.sendall(b'hi ' + path.encode() + b'\n'); c.close()
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.connect(d + '/dg.sock'); u.send(b'dgram'); os._exit(0)
+for _ in range(2):
+    c, _ = srv.accept(); print(c.makefile().readline().strip())
+print(dg.recv(100).decode())
+os.waitpid(pid, 0)
+"""
+    cp = run_torgate(["--", "python3", "-c", script, d])
+    assert cp.returncode == 0, describe(cp)
+    assert cp.stdout.split("\n")[:3] == ["hi %s/srv.sock" % d, "hi srv.sock", "dgram"], describe(cp)
+    assert "refused" not in cp.stderr, describe(cp)
+
+
+def test_shared_socket_outside_the_covered_places(run_torgate, places):
+    """--socket ssh-agent with the agent's socket in the home directory:
+    reached (it is on the broker's list), while its neighbour is not."""
+    d = places(None, path=os.path.join(tgutil.SCRATCH, "agent-%d" % os.getpid()))
+    agent = places.listen(os.path.join(d, "agent.sock"))
+    other = places.listen(os.path.join(d, "other.sock"))
+    cp = run_torgate(["--socket", "ssh-agent", "--", "python3", "-c", PROBE, agent.path, other.path],
+                     env={"SSH_AUTH_SOCK": agent.path})
+    got = unixlisten.results(cp.stdout)
+    assert got.get(agent.path) == "seen" and got.get(other.path) == EACCES, describe(cp)
+    assert agent.seen == [(tgutil.expected_ids()[0], agent.path)] and other.seen == []
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (scripts/install-deps --tests)")
+def test_tmux_outside_cannot_be_asked(run_torgate, places):
+    """A real tmux server outside, on a socket the sandbox can see: `tmux
+    new-window CMD` from inside would run CMD outside the sandbox. It is
+    refused; the same request from outside makes the window (and CMD's mark)."""
+    d = places(None, path=os.path.join(tgutil.SCRATCH, "tmux-%d" % os.getpid()))
+    sock = os.path.join(d, "default")
+    mark = os.path.join(d, "ran")
+    user = tgutil.user_prefix()
+    env = tgutil.torgate_env({"TMUX": None})
+    subprocess.run(user + ["tmux", "-S", sock, "new-session", "-d", "sleep 60"], check=True, env=env,
+                   timeout=20, cwd="/")
+    try:
+        cp = run_torgate(["--", "tmux", "-S", sock, "new-window", "touch %s" % mark], env={"TMUX": None})
+        assert cp.returncode != 0 and not os.path.exists(mark), describe(cp)
+        assert "a unix socket of a program outside the sandbox; refused" in cp.stderr, describe(cp)
+        subprocess.run(user + ["tmux", "-S", sock, "new-window", "touch %s" % mark], check=True, env=env,
+                       timeout=20, cwd="/")
+        tgutil.wait_until(lambda: os.path.exists(mark), 10, "tmux outside to run the command")
+    finally:
+        subprocess.run(user + ["tmux", "-S", sock, "kill-server"], env=env, timeout=20, cwd="/",
+                       capture_output=True)
