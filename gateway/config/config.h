@@ -19,6 +19,13 @@
 #define TG_MAX_ENV 64            /* --setenv, --unsetenv, --keepenv */
 #define TG_STRINGS 32768         /* room for the strings config files give */
 
+/* What every torgate sandbox shows instead of the host's identity
+ * (sandbox_identity.c): Whonix's generic hostname and machine-id, so that
+ * torgate users look alike, and one fixed boot_id. */
+#define TG_SANDBOX_HOSTNAME   "host"
+#define TG_SANDBOX_MACHINE_ID "b08dfa6083e7567a1921a715000001fb"
+#define TG_SANDBOX_BOOT_ID    "b08dfa60-83e7-4567-a192-1a715000001f"
+
 /* Exit codes, as env(1) and timeout(1) use them. */
 #define TG_EXIT_FAILURE   125    /* torgate itself failed */
 #define TG_EXIT_NOEXEC    126    /* CMD found but not executable */

@@ -528,8 +528,12 @@ struct dns_server *dns_server_new(struct event_base *base, const struct tg_confi
         return NULL;
     d->base = base;
     d->cfg = cfg;
+    /* The command's own hostname: the sandbox's generic one; a sidecar's
+     * namespace shares the host's. */
     char host[sizeof(d->stub.self)];
-    if (gethostname(host, sizeof(host)) == 0) {
+    if (cfg->cmd != NULL)
+        snprintf(host, sizeof(host), "%s", TG_SANDBOX_HOSTNAME);
+    if (cfg->cmd != NULL || gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
         for (size_t i = 0; host[i] != '\0'; i++)
             d->stub.self[i] = (char)tolower((unsigned char)host[i]);

@@ -1,0 +1,13 @@
+/* What the command can read about the host, made generic
+ * (sandbox_identity.c): hostname, machine-id, boot_id, /sys. */
+#ifndef TORGATE_SANDBOX_IDENTITY_H
+#define TORGATE_SANDBOX_IDENTITY_H
+
+#include <stddef.h>
+
+/* In the sandbox's UTS and mount namespaces, after resolv.conf is placed
+ * and before the user's binds. 0, or -1 with err set (and the command must
+ * not run). */
+int sandbox_identity_setup(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,105 @@
+"""What the command can read about the host is generic (gateway/sandbox/
+sandbox_identity.c): the hostname and domain name, /etc/hostname and
+/etc/hosts, the machine-id files, boot_id, and /sys, which shows the
+sandbox's own links only, no host MAC and no DMI strings. Each value is
+read inside and outside: inside it must differ from the host's (so the
+test fails if the protection goes) and be the same in every run."""
+
+import json
+import subprocess
+
+import pytest
+
+from tgutil import describe
+
+HOSTNAME = "host"
+MACHINE_ID = "b08dfa6083e7567a1921a715000001fb"
+BOOT_ID = "b08dfa60-83e7-4567-a192-1a715000001f"
+
+PROBE = r"""
+import json, os, socket
+def read(p):
+    try:
+        with open(p) as f:
+            return f.read().strip()
+    except OSError as e:
+        return "ERR %d" % e.errno
+macs = []
+for root, dirs, files in os.walk("/sys/devices"):
+    if "address" in files:
+        v = read(os.path.join(root, "address"))
+        if v.count(":") == 5:
+            macs.append(v)
+print(json.dumps({
+    "hostname": socket.gethostname(), "domainname": read("/proc/sys/kernel/domainname"),
+    "etc_hostname": read("/etc/hostname"), "hosts": read("/etc/hosts"),
+    "machine_id": read("/etc/machine-id"), "dbus_machine_id": read("/var/lib/dbus/machine-id"),
+    "boot_id": read("/proc/sys/kernel/random/boot_id"),
+    "net": sorted(os.listdir("/sys/class/net")), "macs": sorted(set(macs)),
+    "dmi": sorted(os.listdir("/sys/devices/virtual/dmi/id")) if os.path.isdir("/sys/devices/virtual/dmi/id") else [],
+    "firmware": sorted(os.listdir("/sys/firmware")) if os.path.isdir("/sys/firmware") else [],
+}))
+"""
+
+
+def inside(run_torgate):
+    cp = run_torgate(["--", "/usr/bin/python3", "-c", PROBE])
+    assert cp.returncode == 0, describe(cp)
+    return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
+def outside():
+    """The same probe, here: the host's values."""
+    cp = subprocess.run(["/usr/bin/python3", "-c", PROBE], capture_output=True, text=True, check=True)
+    return json.loads(cp.stdout)
+
+
+@pytest.fixture(scope="module")
+def host():
+    return outside()
+
+
+def test_names_are_generic_and_stable(run_torgate, host):
+    a, b = inside(run_torgate), inside(run_torgate)
+    for key in ("hostname", "domainname", "etc_hostname", "hosts", "machine_id", "dbus_machine_id",
+                "boot_id"):
+        assert a[key] == b[key], key                       # stable across runs
+    assert a["hostname"] == HOSTNAME and a["domainname"] == "(none)", a
+    if host["hostname"] != HOSTNAME:
+        assert a["hostname"] != host["hostname"]
+        assert host["hostname"] not in a["hosts"].split(), a["hosts"]
+    if not host["etc_hostname"].startswith("ERR"):
+        assert a["etc_hostname"] == HOSTNAME
+    assert "127.0.1.1\t%s" % HOSTNAME in a["hosts"] and "localhost" in a["hosts"], a["hosts"]
+
+
+@pytest.mark.parametrize("key", ["machine_id", "dbus_machine_id"])
+def test_machine_id_generic(run_torgate, host, key):
+    if host[key].startswith("ERR"):
+        pytest.skip("the host has no %s file" % key)
+    got = inside(run_torgate)[key]
+    assert got == MACHINE_ID and got != host[key], (got, host[key])
+
+
+def test_boot_id_generic(run_torgate, host):
+    got = inside(run_torgate)["boot_id"]
+    assert got == BOOT_ID and got != host["boot_id"], (got, host["boot_id"])
+
+
+def test_sys_shows_the_sandbox_links_only(run_torgate, host):
+    got = inside(run_torgate)
+    assert got["net"] == ["lo", "tg0"], got["net"]
+    assert set(host["net"]) - {"lo"}, "the host has no link but lo: nothing to hide"
+    real = set(m for m in host["macs"] if m != "00:00:00:00:00:00")
+    assert not real & set(got["macs"]), "host MACs under /sys: %s" % (real & set(got["macs"]))
+    assert got["dmi"] == [] and got["firmware"] == [], got
+
+
+def test_stub_answers_the_sandbox_hostname_locally(run_torgate, socks_log):
+    """The generic hostname resolves to loopback inside (glibc asks it
+    often), never by a trip to Tor."""
+    cp = run_torgate(["--", "/usr/bin/python3", "-c",
+                      "import socket; print(socket.getaddrinfo('%s', 80)[0][4][0])" % HOSTNAME])
+    assert cp.returncode == 0, describe(cp)
+    assert cp.stdout.strip() in ("127.0.1.1", "127.0.0.1", "::1"), describe(cp)
+    assert socks_log.new() == [], "the hostname went to Tor"
