@@ -86,6 +86,8 @@ const char *cli_usage(void)
            "  --clearenv[=yes|no]  CMD's environment keeps only PATH, HOME, USER,\n"
            "                     TERM, the locale, the display and --keepenv's\n"
            "  --keepenv NAME     a variable --clearenv keeps\n"
+           "  --utc[=yes|no]     CMD's clock says UTC (TZ and /etc/localtime), not\n"
+           "                     your time zone\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
@@ -181,7 +183,7 @@ static void drop_cmd_only(struct tg_config *cfg)
 {
     cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = 0;
     cfg->sockets = 0;
-    cfg->private_home = cfg->clearenv = 0;
+    cfg->private_home = cfg->clearenv = cfg->utc = 0;
     cfg->seccomp = TG_SECCOMP_DEFAULT;
     cfg->seccomp_file = NULL;
 }

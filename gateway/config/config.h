@@ -119,6 +119,7 @@ struct tg_config {
     struct tg_env env[TG_MAX_ENV];
     int nenv;
     int clearenv;                /* --clearenv: only a few variables and --keepenv pass */
+    int utc;                     /* --utc: the command's clock says UTC */
     char profile_path[4096];     /* the profile applied, or "" */
     char conf_read[2][4096];     /* the config files read (system, user), or "" */
     /* Strings from config files live here (values from argv stay in argv). */

@@ -144,7 +144,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     }
     if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0 ||
         sandbox_ipc_setup(cfg, err, sizeof(err)) != 0 || sandbox_fs_setup(err, sizeof(err)) != 0 ||
-        sandbox_identity_setup(err, sizeof(err)) != 0 ||
+        sandbox_identity_setup(cfg, err, sizeof(err)) != 0 ||
         sandbox_mounts_setup(cfg, err, sizeof(err)) != 0)
         goto fail;
     tun = tun_open(cfg->offload, 1, err, sizeof(err));

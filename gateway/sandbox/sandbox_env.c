@@ -54,6 +54,11 @@ int sandbox_env_apply(const struct tg_config *cfg, char *err, size_t errlen)
         environ = keep;
         log_info("sandbox: --clearenv dropped %zu environment variable%s", n - k, n - k == 1 ? "" : "s");
     }
+    /* Before the user's own: --setenv TZ=... still wins. */
+    if (cfg->utc && setenv("TZ", "UTC", 1) != 0) {
+        snprintf(err, errlen, "--utc: %s", strerror(errno));
+        return -1;
+    }
     for (int i = 0; i < cfg->nenv; i++) {
         const struct tg_env *e = &cfg->env[i];
         if (e->op == TG_ENV_UNSET && unsetenv(e->text) != 0) {

@@ -134,9 +134,32 @@ static int fresh_sys(char *err, size_t errlen)
     return 0;
 }
 
-int sandbox_identity_setup(char *err, size_t errlen)
+/* --utc: /etc/localtime reads as UTC (TZ=UTC is set with the
+ * environment, sandbox_env.c). Bound over the file it names, so a program
+ * that reads the symlink's name still sees the host's zone name. */
+static int utc_localtime(char *err, size_t errlen)
 {
-    if (set_names(err, errlen) != 0 || bind_files(err, errlen) != 0 || fresh_sys(err, errlen) != 0)
+    static const char *const utc[] = { "/usr/share/zoneinfo/Etc/UTC", "/usr/share/zoneinfo/UTC" };
+    struct stat st;
+    if (stat("/etc/localtime", &st) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(utc) / sizeof(utc[0]); i++) {
+        if (stat(utc[i], &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (mount(utc[i], "/etc/localtime", NULL, MS_BIND, NULL) != 0) {
+            snprintf(err, errlen, "--utc: cannot put UTC at /etc/localtime: %s", strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    log_warn("--utc: no UTC zone file (package tzdata); only TZ=UTC is set");
+    return 0;
+}
+
+int sandbox_identity_setup(const struct tg_config *cfg, char *err, size_t errlen)
+{
+    if (set_names(err, errlen) != 0 || bind_files(err, errlen) != 0 || fresh_sys(err, errlen) != 0 ||
+        (cfg->utc && utc_localtime(err, errlen) != 0))
         return -1;
     log_info("sandbox: hostname " TG_SANDBOX_HOSTNAME ", machine-id and boot_id generic; /sys "
              "shows the sandbox's own links only");

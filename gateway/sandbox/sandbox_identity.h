@@ -4,10 +4,11 @@
 #define TORGATE_SANDBOX_IDENTITY_H
 
 #include <stddef.h>
+#include "config/config.h"
 
 /* In the sandbox's UTS and mount namespaces, after resolv.conf is placed
- * and before the user's binds. 0, or -1 with err set (and the command must
- * not run). */
-int sandbox_identity_setup(char *err, size_t errlen);
+ * and before the user's binds; with cfg->utc, /etc/localtime says UTC. 0,
+ * or -1 with err set (and the command must not run). */
+int sandbox_identity_setup(const struct tg_config *cfg, char *err, size_t errlen);
 
 #endif

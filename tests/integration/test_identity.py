@@ -103,3 +103,18 @@ def test_stub_answers_the_sandbox_hostname_locally(run_torgate, socks_log):
     assert cp.returncode == 0, describe(cp)
     assert cp.stdout.strip() in ("127.0.1.1", "127.0.0.1", "::1"), describe(cp)
     assert socks_log.new() == [], "the hostname went to Tor"
+
+
+def test_utc_is_opt_in(run_torgate):
+    """--utc: the command's clock says UTC whatever the user's zone; without
+    it, the user's zone is the command's. The rest of the identity is the
+    same either way."""
+    date = ["--", "sh", "-c", "date +%Z; cat /proc/sys/kernel/random/boot_id"]
+    plain = run_torgate(date, env={"TZ": "Europe/Berlin"})
+    utc = run_torgate(["--utc"] + date, env={"TZ": "Europe/Berlin"})
+    assert plain.returncode == 0 and utc.returncode == 0, describe(plain) + describe(utc)
+    assert plain.stdout.split()[0] in ("CET", "CEST"), describe(plain)
+    assert utc.stdout.split() == ["UTC", BOOT_ID], describe(utc)
+    # The user's own --setenv TZ=... still wins over it.
+    mine = run_torgate(["--utc", "--setenv", "TZ=Asia/Tokyo", "--", "date", "+%Z"])
+    assert mine.stdout.strip() == "JST", describe(mine)
