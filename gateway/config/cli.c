@@ -88,6 +88,8 @@ const char *cli_usage(void)
            "  --keepenv NAME     a variable --clearenv keeps\n"
            "  --utc[=yes|no]     CMD's clock says UTC (TZ and /etc/localtime), not\n"
            "                     your time zone\n"
+           "  --generic-user[=yes|no]  CMD's user is called user, its home /home/user\n"
+           "                     (your files, your uid; another name)\n"
            "  --check-confinement  show that the gateway's confinement (Landlock,\n"
            "                     seccomp) holds on this kernel, then exit\n"
            "  -v, --verbose      say more (twice for debug detail)\n"
@@ -183,7 +185,7 @@ static void drop_cmd_only(struct tg_config *cfg)
 {
     cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = 0;
     cfg->sockets = 0;
-    cfg->private_home = cfg->clearenv = cfg->utc = 0;
+    cfg->private_home = cfg->clearenv = cfg->utc = cfg->generic_user = 0;
     cfg->seccomp = TG_SECCOMP_DEFAULT;
     cfg->seccomp_file = NULL;
 }

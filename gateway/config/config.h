@@ -25,6 +25,7 @@
 #define TG_SANDBOX_HOSTNAME   "host"
 #define TG_SANDBOX_MACHINE_ID "b08dfa6083e7567a1921a715000001fb"
 #define TG_SANDBOX_BOOT_ID    "b08dfa60-83e7-4567-a192-1a715000001f"
+#define TG_SANDBOX_USER       "user"      /* --generic-user: the name, and /home/user */
 
 /* Exit codes, as env(1) and timeout(1) use them. */
 #define TG_EXIT_FAILURE   125    /* torgate itself failed */
@@ -120,6 +121,7 @@ struct tg_config {
     int nenv;
     int clearenv;                /* --clearenv: only a few variables and --keepenv pass */
     int utc;                     /* --utc: the command's clock says UTC */
+    int generic_user;            /* --generic-user: "user", at /home/user */
     char profile_path[4096];     /* the profile applied, or "" */
     char conf_read[2][4096];     /* the config files read (system, user), or "" */
     /* Strings from config files live here (values from argv stay in argv). */

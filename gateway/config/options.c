@@ -30,6 +30,7 @@ static const struct opt_def defs[] = {
     { "dbus",        OPT_ARG_BOOL,     OPT_DBUS, 0, 1 },
     { "socket",      OPT_ARG_REQUIRED, OPT_SOCKET, 0, 1 },
     { "utc",         OPT_ARG_BOOL,     OPT_UTC, 0, 1 },
+    { "generic-user", OPT_ARG_BOOL,    OPT_GENERIC_USER, 0, 1 },
     { "seccomp",     OPT_ARG_REQUIRED, OPT_SECCOMP, 0, 1 },
     { "profile",     OPT_ARG_REQUIRED, OPT_PROFILE, 0, 1 },
     { "bind",        OPT_ARG_REQUIRED, OPT_BIND, 0, 1 },
@@ -424,13 +425,15 @@ static int apply_flag(struct tg_config *cfg, struct opt_state *st, const struct 
     case OPT_PRIVATE_HOME:
     case OPT_CLEARENV:
     case OPT_UTC:
+    case OPT_GENERIC_USER:
         if ((b = flag(def, arg, st, err, errlen)) < 0)
             return -1;
         if (def->code == OPT_DBUS)     /* --socket session-bus, by its old name */
             cfg->sockets = b ? cfg->sockets | TG_SOCKET_SESSION_BUS : cfg->sockets & ~TG_SOCKET_SESSION_BUS;
         else
             *(def->code == OPT_NO_WAIT ? &cfg->no_wait : def->code == OPT_PRIVATE_HOME ?
-              &cfg->private_home : def->code == OPT_UTC ? &cfg->utc : &cfg->clearenv) = b;
+              &cfg->private_home : def->code == OPT_UTC ? &cfg->utc :
+              def->code == OPT_GENERIC_USER ? &cfg->generic_user : &cfg->clearenv) = b;
         return 0;
     }
     return NOT_MINE;

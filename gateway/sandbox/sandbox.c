@@ -12,6 +12,7 @@
 #include "sandbox/sandbox_init.h"
 #include "sandbox/sandbox_ipc.h"
 #include "sandbox/sandbox_mounts.h"
+#include "sandbox/sandbox_user.h"
 #include "sandbox/tun.h"
 
 #include <errno.h>
@@ -145,7 +146,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     if (map_ids(uid, gid, err, sizeof(err)) != 0 || setup_mounts(err, sizeof(err)) != 0 ||
         sandbox_ipc_setup(cfg, err, sizeof(err)) != 0 || sandbox_fs_setup(err, sizeof(err)) != 0 ||
         sandbox_identity_setup(cfg, err, sizeof(err)) != 0 ||
-        sandbox_mounts_setup(cfg, err, sizeof(err)) != 0)
+        sandbox_mounts_setup(cfg, err, sizeof(err)) != 0 || sandbox_user_setup(cfg, err, sizeof(err)) != 0)
         goto fail;
     tun = tun_open(cfg->offload, 1, err, sizeof(err));
     if (tun < 0)

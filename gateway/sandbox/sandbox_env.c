@@ -3,9 +3,11 @@
 #include "sandbox/sandbox_mounts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -35,6 +37,32 @@ static int kept(const struct tg_config *cfg, const char *entry)
     return 0;
 }
 
+/* --generic-user (sandbox_user.c): the names agree with /etc/passwd, and a
+ * path under the old home (XAUTHORITY) follows it. */
+static int apply_generic_user(char *err, size_t errlen)
+{
+    /* The old home is hidden under /home by now: compare names. */
+    const char *home = getenv("HOME");
+    const char *xa = getenv("XAUTHORITY");
+    char moved[PATH_MAX];
+    size_t n = home != NULL ? strlen(home) : 0;
+    while (n > 1 && home[n - 1] == '/')
+        n--;
+    if (xa != NULL && n > 1 && strncmp(xa, home, n) == 0 && xa[n] == '/') {
+        snprintf(moved, sizeof(moved), "/home/" TG_SANDBOX_USER "%s", xa + n);
+        if (setenv("XAUTHORITY", moved, 1) != 0)
+            goto fail;
+    }
+    if (setenv("HOME", "/home/" TG_SANDBOX_USER, 1) != 0)
+        goto fail;
+    if (getuid() != 0 && (setenv("USER", TG_SANDBOX_USER, 1) != 0 || setenv("LOGNAME", TG_SANDBOX_USER, 1) != 0))
+        goto fail;
+    return 0;
+fail:
+    snprintf(err, errlen, "--generic-user: %s", strerror(errno));
+    return -1;
+}
+
 int sandbox_env_apply(const struct tg_config *cfg, char *err, size_t errlen)
 {
     if (cfg->clearenv) {
@@ -54,7 +82,9 @@ int sandbox_env_apply(const struct tg_config *cfg, char *err, size_t errlen)
         environ = keep;
         log_info("sandbox: --clearenv dropped %zu environment variable%s", n - k, n - k == 1 ? "" : "s");
     }
-    /* Before the user's own: --setenv TZ=... still wins. */
+    /* Before the user's own: --setenv still wins. */
+    if (cfg->generic_user && apply_generic_user(err, errlen) != 0)
+        return -1;
     if (cfg->utc && setenv("TZ", "UTC", 1) != 0) {
         snprintf(err, errlen, "--utc: %s", strerror(errno));
         return -1;

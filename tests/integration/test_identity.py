@@ -6,10 +6,14 @@ read inside and outside: inside it must differ from the host's (so the
 test fails if the protection goes) and be the same in every run."""
 
 import json
+import os
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
+import tgutil
 from tgutil import describe
 
 HOSTNAME = "host"
@@ -118,3 +122,35 @@ def test_utc_is_opt_in(run_torgate):
     # The user's own --setenv TZ=... still wins over it.
     mine = run_torgate(["--utc", "--setenv", "TZ=Asia/Tokyo", "--", "date", "+%Z"])
     assert mine.stdout.strip() == "JST", describe(mine)
+
+
+def test_generic_user(run_torgate):
+    """--generic-user: the command's user is "user" (root stays root), its
+    home /home/user, which is the caller's real home: what it writes there
+    lands in the real home, owned by the caller. /etc/passwd names no
+    other account of the host."""
+    home = tempfile.mkdtemp(prefix="torgate-home-")
+    uid, gid = tgutil.expected_ids()
+    os.chown(home, uid, gid)
+    probe = ("id -un; echo $HOME; echo $USER; cd ~ && pwd; echo hi > ~/written; "
+             "getent passwd | cut -d: -f1 | sort | tr '\\n' ' '; echo; cat /proc/self/environ | tr '\\0' '\\n' "
+             "| grep -c %s || true" % os.path.basename(home))
+    try:
+        cp = run_torgate(["--generic-user", "--", "sh", "-c", probe], env={"HOME": home, "USER": "alice"})
+        assert cp.returncode == 0, describe(cp)
+        name, h, user, pwd, accounts, leaks = cp.stdout.splitlines()[:6]
+        assert name == ("root" if uid == 0 else "user"), describe(cp)
+        assert h == "/home/user" and pwd == "/home/user", describe(cp)
+        assert user == ("alice" if uid == 0 else "user"), describe(cp)
+        assert leaks == "0", "the real home's name is in the environment"
+        host_accounts = set(subprocess.run(["getent", "passwd"], capture_output=True, text=True)
+                            .stdout.split())
+        assert len(host_accounts) > 3 and len(accounts.split()) <= 3, accounts
+        with open(os.path.join(home, "written")) as f:
+            assert f.read() == "hi\n"
+        assert os.stat(os.path.join(home, "written")).st_uid == uid
+        # Without the option: the real names.
+        cp = run_torgate(["--", "sh", "-c", "echo $HOME"], env={"HOME": home})
+        assert cp.stdout.strip() == home, describe(cp)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

@@ -267,6 +267,7 @@ static void test_apply_good_values(void **state)
         { "dbus", "yes", F(sockets), TG_SOCKET_X11 | TG_SOCKET_WAYLAND | TG_SOCKET_SESSION_BUS },
         { "socket", "none", F(sockets), 0 },
         { "utc", "yes", F(utc), 1 }, { "utc", "no", F(utc), 0 },
+        { "generic-user", "yes", F(generic_user), 1 }, { "generic-user", "no", F(generic_user), 0 },
         { "private-home", "on", F(private_home), 1 }, { "private-home", "off", F(private_home), 0 },
         { "clearenv", "true", F(clearenv), 1 }, { "clearenv", "false", F(clearenv), 0 },
         { "no-wait", "1", F(no_wait), 1 }, { "no-wait", "0", F(no_wait), 0 },
