@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "config/addr.h"
 #include "config/conffile.h"
+#include "config/options.h"
 #include "tor/probe.h"
 #include "tor/torctl.h"
 #include "tor/torctl_parse.h"
@@ -219,6 +220,27 @@ static void check_resolv(struct result *r)
     say(r, 'y', "/etc/resolv.conf is a file; the sandbox sees the stub's file instead");
 }
 
+/* What a command run with these settings sees of the host, and what of
+ * the desktop it may reach (sandbox_identity.c, sandbox_ipc.c). */
+static void check_sees(const struct tg_config *cfg, struct result *r)
+{
+    char names[160] = "";
+    size_t off = 0;
+    for (unsigned bit = 1; options_socket_name(bit) != NULL; bit <<= 1)
+        if ((cfg->sockets & bit) && off < sizeof(names)) {
+            int n = snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
+                             options_socket_name(bit));
+            off += n > 0 ? (size_t)n : 0;
+        }
+    say(r, 'y', "commands see hostname " TG_SANDBOX_HOSTNAME ", machine-id " TG_SANDBOX_MACHINE_ID
+        ", a fixed boot_id and a /sys of their own (lo, tg0); %s time zone, %s",
+        cfg->utc ? "UTC as the" : "your", cfg->generic_user ? "the user name user (/home/user)" :
+        "your user name and home (--generic-user hides them)");
+    say(r, 'y', "commands get their own /tmp, /var/tmp, /dev/shm, /run and runtime directory, and "
+        "reach no unix socket of a program outside%s%s", off ? " but: " : " (--socket NAME shares one)",
+        names);
+}
+
 int check_run(const struct tg_config *cfg)
 {
     struct result r = { 0 };
@@ -232,6 +254,7 @@ int check_run(const struct tg_config *cfg)
     check_tun(&r);
     check_confinement(&r);
     check_resolv(&r);
+    check_sees(cfg, &r);
     /* What torgate will use is what the config files said: name them. */
     if (cfg->conf_read[0][0] != '\0' || cfg->conf_read[1][0] != '\0')
         say(&r, 'y', "settings from %s%s%s", cfg->conf_read[0],

@@ -107,3 +107,27 @@ def test_check_reads_the_config(servers, user_tmp):
                 assert line(cp, "SocksPort answers at " + socks).startswith(CHECK)
             else:
                 assert line(cp, "Tor is not reachable at " + socks).startswith(CROSS)
+
+
+def test_check_says_what_commands_see_and_share(servers, user_tmp):
+    """--check lists what a command would see of the host and which desktop
+    sockets it would reach, as the settings (here a config file) say."""
+    xdg = pathlib.Path(user_tmp) / "xdg-sees"
+    (xdg / "torgate").mkdir(parents=True)
+    for d in (xdg, xdg / "torgate"):
+        os.chmod(str(d), 0o755)
+    conf = xdg / "torgate" / "torgate.conf"
+    env = dict(torgate_env(), XDG_CONFIG_HOME=str(xdg))
+    argv = user_prefix() + [torgate_path(), "--check", "--socks", servers.socks_addr]
+    with ClosedPort() as ctl:
+        argv += ["--tor-control", ctl.addr]
+        cp = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        sees = line(cp, "commands see hostname host")
+        assert "machine-id b08dfa6083e7567a1921a715000001fb" in sees and "your time zone" in sees, sees
+        assert line(cp, "reach no unix socket of a program outside (--socket NAME shares one)")
+        conf.write_text("socket = wayland\nsocket = ssh-agent\nutc = yes\ngeneric-user = yes\n")
+        os.chmod(str(conf), 0o644)
+        cp = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    sees = line(cp, "commands see hostname host")
+    assert "UTC as the time zone" in sees and "the user name user (/home/user)" in sees, sees
+    assert line(cp, "reach no unix socket of a program outside but: wayland, ssh-agent")
