@@ -15,6 +15,7 @@
 #include "sandbox/seccomp_app.h"
 #include "sandbox/sidecar.h"
 #include "sandbox/singleton.h"
+#include "sandbox/x11_nested.h"
 #include "serve/expose.h"
 #include "serve/loop.h"
 #include "serve/publish.h"
@@ -158,8 +159,21 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     char cdir[108];
     if (control_prepare_dir(cdir, sizeof(cdir)) == 0)
         sandbox_fs_mask_control_dir(cdir);
-    if (sandbox_start(cfg, app_nofile, policy, &sb) != 0)
+    if (cfg->sockets & TG_SOCKET_X11_NESTED) {
+        char err[300], title[96];
+        snprintf(title, sizeof(title), "torgate: %s", cfg->cmd[0]);
+        if (x11_nested_start(title, err, sizeof(err)) != 0) {
+            log_error("%s", err);
+            return TG_EXIT_FAILURE;
+        }
+    }
+    int started = sandbox_start(cfg, app_nofile, policy, &sb);
+    /* The sandbox holds the X cookie now (or never will). */
+    x11_nested_forget();
+    if (started != 0) {
+        x11_nested_stop();
         return TG_EXIT_FAILURE;
+    }
     struct loop *l = loop_new(cfg, sb.tun_fd, &sb);
     struct control *ctl = NULL;
     /* Before the command runs, so not one of its packets meets an

@@ -68,6 +68,8 @@ const char *cli_usage(void)
            "                     host's IPC is reachable: /tmp, /var/tmp, /dev/shm,\n"
            "                     $XDG_RUNTIME_DIR and /run are private\n"
            "  --dbus[=yes|no]    the same as --socket session-bus\n"
+           "  --x11 nested|shared|none  nested: CMD gets an X server of its own (Xephyr),\n"
+           "                     a window on your display; shared: --socket x11\n"
            "  --publish [ADDR:]HOSTPORT:PORT  reach CMD's service on PORT from the host\n"
            "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"

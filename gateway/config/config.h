@@ -59,6 +59,7 @@ enum tg_socket {
     TG_SOCKET_SSH_AGENT   = 1u << 4,
     TG_SOCKET_GPG_AGENT   = 1u << 5,
     TG_SOCKET_FALLBACK_X11 = 1u << 6,  /* x11 when no Wayland socket is shared */
+    TG_SOCKET_X11_NESTED  = 1u << 7,   /* --x11 nested: an X server of its own */
 };
 
 /* --bind, --bind-ro, --hide (sandbox_mounts.c). */

@@ -30,6 +30,7 @@ static const struct opt_def defs[] = {
     { "dbus",        OPT_ARG_BOOL,     OPT_DBUS, 0, 1 },
     { "socket",      OPT_ARG_REQUIRED, OPT_SOCKET, 0, 1 },
     { "utc",         OPT_ARG_BOOL,     OPT_UTC, 0, 1 },
+    { "x11",         OPT_ARG_REQUIRED, OPT_X11, 0, 1 },
     { "generic-user", OPT_ARG_BOOL,    OPT_GENERIC_USER, 0, 1 },
     { "seccomp",     OPT_ARG_REQUIRED, OPT_SECCOMP, 0, 1 },
     { "profile",     OPT_ARG_REQUIRED, OPT_PROFILE, 0, 1 },
@@ -223,7 +224,7 @@ static int parse_seccomp(const char *arg, struct tg_config *cfg, const struct op
 const char *options_socket_name(unsigned bit)
 {
     static const char *const names[] = { "wayland", "x11", "pulseaudio", "session-bus",
-                                         "ssh-agent", "gpg-agent", "fallback-x11" };
+                                         "ssh-agent", "gpg-agent", "fallback-x11", "x11-nested" };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (bit == 1u << i)
             return names[i];
@@ -239,7 +240,7 @@ static int parse_socket(const char *arg, struct tg_config *cfg, char *err, size_
         return 0;
     }
     for (unsigned bit = 1; options_socket_name(bit) != NULL; bit <<= 1)
-        if (strcmp(arg, options_socket_name(bit)) == 0) {
+        if (bit != TG_SOCKET_X11_NESTED && strcmp(arg, options_socket_name(bit)) == 0) {
             cfg->sockets |= bit;
             return 0;
         }
@@ -450,6 +451,15 @@ static int apply_sandbox(struct tg_config *cfg, struct opt_state *st, const stru
         return parse_expose(arg, cfg, err, errlen);
     case OPT_SOCKET:
         return parse_socket(arg, cfg, err, errlen);
+    case OPT_X11: {
+        static const char *const x11[] = { "none", "shared", "nested" };
+        int b = choice(arg, def->name, x11, 3, "nested, shared or none", err, errlen);
+        if (b < 0)
+            return -1;
+        cfg->sockets &= ~(TG_SOCKET_X11 | TG_SOCKET_X11_NESTED | TG_SOCKET_FALLBACK_X11);
+        cfg->sockets |= b == 2 ? TG_SOCKET_X11_NESTED : b == 1 ? TG_SOCKET_X11 : 0;
+        return 0;
+    }
     case OPT_SECCOMP:
         st->seccomp_given = 1;
         return parse_seccomp(arg, cfg, st, err, errlen);

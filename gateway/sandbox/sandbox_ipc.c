@@ -138,7 +138,7 @@ static int display_number(const char *d)
     return (int)n;
 }
 
-static void keep_x11(struct places *ps)
+static void keep_x11(struct places *ps, int nested)
 {
     const char *d = getenv("DISPLAY");
     int n = display_number(d);
@@ -155,8 +155,9 @@ static void keep_x11(struct places *ps)
     snprintf(what, sizeof(what), "x11 (display :%d)", n);
     if (keep(ps, what, path, S_IFSOCK, 0, 1)) {
         /* One line, always: X11 has no isolation between its clients. */
-        log_warn("--socket x11: the command shares your X server; X clients can read the screen "
-                 "and type into your other windows");
+        if (!nested)
+            log_warn("--socket x11: the command shares your X server; X clients can read the screen "
+                     "and type into your other windows (--x11 nested gives it one of its own)");
         const char *xa = getenv("XAUTHORITY");
         if (xa != NULL && xa[0] == '/')
             keep(ps, "x11 (its cookie)", xa, S_IFREG, 1, 0);
@@ -178,8 +179,10 @@ static void keep_named(struct places *ps, unsigned sockets, const char *xdg)
     }
     /* fallback-x11 (Flatpak's name): X11 for a program that would rather
      * use Wayland, only when there is none to give it. */
-    if ((sockets & TG_SOCKET_X11) || ((sockets & TG_SOCKET_FALLBACK_X11) && !wayland))
-        keep_x11(ps);
+    if (sockets & TG_SOCKET_X11_NESTED)
+        keep_x11(ps, 1);       /* DISPLAY names the nested server (x11_nested.c) */
+    else if ((sockets & TG_SOCKET_X11) || ((sockets & TG_SOCKET_FALLBACK_X11) && !wayland))
+        keep_x11(ps, 0);
     if (sockets & TG_SOCKET_PULSEAUDIO) {
         v = getenv("PULSE_SERVER");
         if (v != NULL && strncmp(v, "unix:", 5) == 0)

@@ -120,3 +120,32 @@ def test_fallback_x11_only_without_wayland(run_torgate, xvfb):
         shutil.rmtree(str(top), ignore_errors=True)
     assert "rc=1" in with_wl.stdout and X11_WARNING not in with_wl.stderr, describe(with_wl)
     assert "rc=0" in without.stdout and X11_WARNING in without.stderr, describe(without)
+
+
+def test_x11_nested(run_torgate, xvfb):
+    """--x11 nested: the command's X clients work, on an X server of its
+    own (Xephyr, 1280x800) shown as a window on the user's display; the
+    user's own X server is out of reach, and Xephyr and its cookie are gone
+    when torgate is."""
+    probe = ("xdpyinfo | grep -E 'name of display|dimensions'; "
+             "xdpyinfo -display %s >/dev/null 2>&1; echo host=$?; "
+             "XAUTHORITY=/dev/null xdpyinfo >/dev/null 2>&1; echo nocookie=$?" % xvfb)
+    cp = run_torgate(["--x11", "nested", "--", "sh", "-c", probe], env={"DISPLAY": xvfb})
+    assert cp.returncode == 0, describe(cp)
+    assert "dimensions:    1280x800 pixels" in cp.stdout, describe(cp)
+    nested = cp.stdout.split("name of display:")[1].split()[0]
+    assert nested != xvfb and "host=1" in cp.stdout, describe(cp)
+    assert "nocookie=1" in cp.stdout, "the nested server takes clients without its cookie"
+    assert X11_WARNING not in cp.stderr, describe(cp)
+    n = nested.lstrip(":")
+    tgutil.wait_until(lambda: subprocess.run(["pgrep", "-f", "Xephyr :%s " % n],
+                                             capture_output=True).returncode == 1,
+                      10, "Xephyr to end with torgate")
+    assert not [d for d in os.listdir("/tmp") if d.startswith("torgate-x11-")], os.listdir("/tmp")
+
+
+def test_x11_nested_needs_a_display(run_torgate):
+    cp = run_torgate(["--x11", "nested", "--", "true"], env={"DISPLAY": None})
+    assert cp.returncode == 125, describe(cp)
+    assert "--x11 nested shows the command's X server as a window on your display, and DISPLAY " \
+           "is not set" in cp.stderr, describe(cp)

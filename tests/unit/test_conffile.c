@@ -238,6 +238,7 @@ static void test_apply_rejects(void **state)
         { "bind", "/", "root directory" }, { "bind", "-/", "root directory" },
         { "bind-ro", "/srv:/", "root directory" }, { "hide", "${FOO}/x", "unknown variable" },
         { "socket", "docker", "bad --socket 'docker'" }, { "socket", "X11", "bad --socket" },
+        { "socket", "x11-nested", "bad --socket" }, { "x11", "yes", "bad --x11 'yes': use nested, shared or none" },
         { "bind", "${HOME", "unknown variable" }, { "setenv", "X=${FOO}", "unknown variable" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -268,6 +269,8 @@ static void test_apply_good_values(void **state)
         { "socket", "none", F(sockets), 0 },
         { "utc", "yes", F(utc), 1 }, { "utc", "no", F(utc), 0 },
         { "generic-user", "yes", F(generic_user), 1 }, { "generic-user", "no", F(generic_user), 0 },
+        { "x11", "nested", F(sockets), TG_SOCKET_X11_NESTED }, { "x11", "shared", F(sockets), TG_SOCKET_X11 },
+        { "x11", "none", F(sockets), 0 },
         { "private-home", "on", F(private_home), 1 }, { "private-home", "off", F(private_home), 0 },
         { "clearenv", "true", F(clearenv), 1 }, { "clearenv", "false", F(clearenv), 0 },
         { "no-wait", "1", F(no_wait), 1 }, { "no-wait", "0", F(no_wait), 0 },
