@@ -130,13 +130,6 @@ static int prepare_policy(const struct seccomp_policy *policy, struct sock_fprog
         return -1;
     }
     seccomp_audit_use(audit ? policy : NULL);
-    if (seccomp_notify_start(audit) != 0) {
-        log_error("cannot start the thread that answers the command's seccomp notifications: %s; "
-                  "refusing to run the command", strerror(errno));
-        free(sup.filter);
-        free(prog->filter);
-        return -1;
-    }
     int fd = seccomp_app_load(&sup, 1);
     int e = errno;
     seccomp_notify_attach(fd);
@@ -171,8 +164,14 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
      * tty filter, and no fd beyond 0-2. The policy's filter is for the
      * command (PID 1 runs none of its code); only in audit mode does PID 1
      * load it, see prepare_policy(). */
+    /* The thread that answers the command's seccomp notifications is
+     * started before the capabilities go: it keeps CAP_SYS_PTRACE in the
+     * sandbox's user namespace (and nothing else, seccomp_notify.c), so
+     * that it can take the socket of a command that made itself
+     * non-dumpable. */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
         syscall(SYS_close_range, 3u, ~0u, 0u) != 0 ||
+        seccomp_notify_start(policy->audit && policy->nrules > 0) != 0 ||
         drop_caps() != 0 || seccomp_app_deny_tty() != 0) {
         log_error("cannot confine the sandbox's init: %s; refusing to run the command "
                   "(torgate needs Linux 5.11 or later with seccomp)", strerror(errno));

@@ -4,7 +4,8 @@
  * (seccomp_audit.c).
  *
  * It is created before PID 1 loads the filter, so the filter does not
- * apply to it (nor to the threads it starts): it never waits on itself.
+ * apply to it (nor to the threads it starts): it never waits on itself;
+ * and before PID 1 drops its capabilities, keeping CAP_SYS_PTRACE.
  * Only one filter in a process's chain may have a listener, so audit mode's
  * policy and the broker share one filter, and this one thread. */
 #define _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include "sandbox/unix_broker.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 #define WAITING (-2)
@@ -49,9 +52,26 @@ static void let_through(int fd, const struct seccomp_notif *req)
         log_warn("seccomp: cannot answer a call of the command: %s", strerror(errno));
 }
 
+/* This thread keeps CAP_SYS_PTRACE alone (in the sandbox's user
+ * namespace, so over the sandbox's processes only): pidfd_getfd() and
+ * /proc/PID/mem need it for a command that made itself non-dumpable. */
+static int keep_ptrace_only(void)
+{
+    struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    data[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective = CAP_TO_MASK(CAP_SYS_PTRACE);
+    data[CAP_TO_INDEX(CAP_SYS_PTRACE)].permitted = CAP_TO_MASK(CAP_SYS_PTRACE);
+    return (int)syscall(SYS_capset, &hdr, data);
+}
+
 static void *run(void *arg)
 {
     (void)arg;
+    if (keep_ptrace_only() != 0) {
+        /* Without it, only a non-dumpable command's connects fail. */
+        log_debug("seccomp: the notification thread cannot set its capabilities: %s", strerror(errno));
+    }
     const struct timespec ms = { 0, 1000000 };
     int fd;
     /* No futex or pipe to wait on: waking it would be a syscall of the

@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -247,16 +249,16 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Reads n bytes at addr in the command's memory. 0 or an errno. */
+/* Reads n bytes at addr in the command's memory. 0 or an errno. By
+ * process_vm_readv, not /proc/PID/mem: for a command that made itself
+ * non-dumpable, that file belongs to a root this namespace does not map. */
 static int read_mem(pid_t pid, unsigned long long addr, void *out, size_t n)
 {
-    char p[64];
-    snprintf(p, sizeof(p), "/proc/%d/mem", (int)pid);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? ESRCH : EACCES;
-    ssize_t got = pread(fd, out, n, (off_t)addr);
-    close(fd);
+    struct iovec local = { .iov_base = out, .iov_len = n };
+    struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = n };
+    ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (got < 0)
+        return errno == ESRCH ? ESRCH : errno == EFAULT ? EFAULT : EACCES;
     return got == (ssize_t)n ? 0 : EFAULT;
 }
 
@@ -301,6 +303,8 @@ void unix_broker_connect(int listener, const struct seccomp_notif *req)
     if (err == 0 && !still_valid(listener, req->id))
         err = ESRCH;
     if (err != 0) {
+        log_debug("connect broker: pid %u's connect(%d): %s", (unsigned)req->pid, (int)req->data.args[0],
+                  strerror(err));
         if (err != ESRCH)
             answer(listener, req->id, 0, err);
         if (j->sock >= 0)

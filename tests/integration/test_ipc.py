@@ -282,3 +282,29 @@ def test_tmux_outside_cannot_be_asked(run_torgate, places):
     finally:
         subprocess.run(user + ["tmux", "-S", sock, "kill-server"], env=env, timeout=20, cwd="/",
                        capture_output=True)
+
+
+def test_non_dumpable_command_still_connects(run_torgate, places):
+    """A program that makes itself non-dumpable (ssh-agent and other
+    hardened programs do) keeps its connect(): the broker holds the one
+    capability that lets it take such a program's socket (CAP_SYS_PTRACE,
+    in the sandbox's user namespace only)."""
+    d = places(None, path=os.path.join(tgutil.SCRATCH, "nodump-%d" % os.getpid()))
+    outside_li = places.listen(os.path.join(d, "outside.sock"))
+    script = r"""
+import ctypes, os, socket, sys
+assert ctypes.CDLL(None).prctl(4, 0, 0, 0, 0) == 0      # PR_SET_DUMPABLE 0
+own = sys.argv[1] + '/own.sock'
+l = socket.socket(socket.AF_UNIX); l.bind(own); l.listen()
+c = socket.socket(socket.AF_UNIX); c.connect(own); print('own OK')
+os.chdir(sys.argv[1])
+c = socket.socket(socket.AF_UNIX); c.connect('own.sock'); print('relative OK')
+try:
+    socket.socket(socket.AF_UNIX).connect(sys.argv[2]); print('outside OK')
+except OSError as e:
+    print('outside', e.errno)
+"""
+    cp = run_torgate(["--", "python3", "-c", script, d, outside_li.path])
+    assert cp.returncode == 0, describe(cp)
+    assert cp.stdout.split("\n")[:3] == ["own OK", "relative OK", "outside 13"], describe(cp)
+    assert outside_li.seen == []

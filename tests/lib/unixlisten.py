@@ -54,12 +54,18 @@ class Listener:
             with c:
                 c.settimeout(10)
                 cred = c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+                uid = struct.unpack("3i", cred)[1]
                 try:
                     line = c.makefile("rb").readline().decode(errors="replace").strip()
-                    c.sendall(b"seen\n")
                 except OSError as e:
                     line = "error: %s" % e
-                self.seen.append((struct.unpack("3i", cred)[1], line))
+                # Recorded before the answer: once a client has read "seen",
+                # the record is there to be checked.
+                self.seen.append((uid, line))
+                try:
+                    c.sendall(b"seen\n")
+                except OSError:
+                    pass
 
     def close(self):
         # shutdown, not close alone: it wakes the accept() in the thread.
