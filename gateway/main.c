@@ -10,6 +10,7 @@
 #include "confine/confine.h"
 #include "control/check.h"
 #include "control/control.h"
+#include "control/selftest.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_fs.h"
 #include "sandbox/seccomp_app.h"
@@ -231,12 +232,17 @@ int main(int argc, char **argv)
 {
     struct tg_config cfg;
     static struct seccomp_policy policy;    /* what the command gets */
+    static char self_exe[4096];
+    static char probe_flag[] = "--selftest-probe";
+    static char *selftest_argv[] = { self_exe, probe_flag, NULL };
     char err[512];
 
     if (ensure_stdio() != 0)
         return TG_EXIT_FAILURE;
     if (argc >= 2 && control_is_verb(argv[1]))
         return control_client_main(argc - 1, argv + 1);
+    if (argc == 2 && strcmp(argv[1], "--selftest-probe") == 0)
+        return selftest_probe_main();
 
     struct conf_sources src;
     conffile_sources(&src);
@@ -256,6 +262,15 @@ int main(int argc, char **argv)
     case CLI_CHECK_CONFINEMENT:
         log_set_level(cfg.log_level);
         return confine_check(&cfg);
+    case CLI_SELFTEST:
+        /* This very binary, as the command: what it sees is what a command
+         * run with these settings would. */
+        if (readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1) <= 0) {
+            log_error("--selftest: cannot find torgate's own binary: %s", strerror(errno));
+            return TG_EXIT_FAILURE;
+        }
+        cfg.cmd = selftest_argv;
+        break;
     case CLI_RUN:
         break;
     }

@@ -57,6 +57,8 @@ const char *cli_usage(void)
            "                     this instance's (default), those to one host, none\n"
            "  --check            say whether torgate will work here (Tor, namespaces,\n"
            "                     /dev/net/tun, confinement), one line each with the fix\n"
+           "  --selftest         run a probe in a sandbox made with your options and\n"
+           "                     config: what a command there can reach, one line each\n"
            "  --tor-control HOST:PORT  Tor's ControlPort (default " TG_DEFAULT_CONTROL ";\n"
            "                     cookie authentication): --check reads it, and CMD\n"
            "                     starts once Tor has bootstrapped\n"
@@ -277,6 +279,15 @@ static enum cli_action settle_mode(struct tg_config *cfg, const struct opt_state
                                    char **rest, char *err, size_t errlen)
 {
     cfg->cmd = rest != NULL ? rest : cmd;
+    if (st->selftest) {
+        if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0 ||
+            st->check || st->check_confinement) {
+            set_err(err, errlen, "%s", "--selftest runs its own probe in the sandbox your options "
+                    "make; give it no command and no other mode");
+            return CLI_ERROR;
+        }
+        return CLI_SELFTEST;
+    }
     if (st->check) {
         if (cfg->cmd != NULL || cfg->tun_fd >= 0 || cfg->netns_path != NULL || cfg->netns_pid > 0 ||
             st->check_confinement) {

@@ -14,6 +14,7 @@ enum cli_action {
     CLI_ERROR,      /* err holds one line; exit TG_EXIT_FAILURE */
     CLI_CHECK_CONFINEMENT, /* cfg has the SOCKS address: run confine_check() */
     CLI_CHECK,      /* --check: run check_run() */
+    CLI_SELFTEST,   /* --selftest: run the probe in a sandbox made with these settings */
 };
 
 /* Fills cfg from, in this order (later wins; lists add up): the config

@@ -23,6 +23,7 @@ static const struct opt_def defs[] = {
     { "name",        OPT_ARG_REQUIRED, OPT_NAME, 0, 0 },
     { "isolate",     OPT_ARG_REQUIRED, OPT_ISOLATE, 0, 0 },
     { "check",       OPT_ARG_NONE,     OPT_CHECK, 1, 0 },
+    { "selftest",    OPT_ARG_NONE,     OPT_SELFTEST, 1, 0 },
     { "tor-control", OPT_ARG_REQUIRED, OPT_TOR_CONTROL, 0, 0 },
     { "no-wait",     OPT_ARG_BOOL,     OPT_NO_WAIT, 0, 0 },
     { "expose",      OPT_ARG_REQUIRED, OPT_EXPOSE, 0, 1 },
@@ -406,6 +407,9 @@ static int apply_mode(struct tg_config *cfg, struct opt_state *st, const struct 
         return cfg->name != NULL ? 0 : -1;
     case OPT_CHECK:
         st->check = 1;
+        return 0;
+    case OPT_SELFTEST:
+        st->selftest = 1;
         return 0;
     case OPT_CHECK_CONFINEMENT:
         st->check_confinement = 1;

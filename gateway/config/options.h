@@ -28,7 +28,7 @@ struct opt_state {
     int verbose, quiet;         /* from the command line */
     int file_log_level;         /* from a file (verbose/quiet keys), or -1 */
     const char *socks, *tor_control;
-    int check, check_confinement, seccomp_given, force;
+    int check, check_confinement, seccomp_given, force, selftest;
     const char *profile;        /* --profile, or "profile =" in a config file */
     const char *profile_file;   /* the config file that chose it, or NULL */
     /* Set by the caller while a file's lines are applied. */
@@ -42,7 +42,7 @@ enum {
     OPT_OFFLOAD, OPT_NETNS, OPT_PID, OPT_FORCE, OPT_NAME, OPT_ISOLATE, OPT_CHECK,
     OPT_TOR_CONTROL, OPT_NO_WAIT, OPT_EXPOSE, OPT_PUBLISH, OPT_DBUS, OPT_PROFILE,
     OPT_BIND, OPT_BIND_RO, OPT_HIDE, OPT_PRIVATE_HOME, OPT_SETENV, OPT_UNSETENV,
-    OPT_KEEPENV, OPT_CLEARENV, OPT_SOCKET, OPT_UTC, OPT_GENERIC_USER, OPT_X11,
+    OPT_KEEPENV, OPT_CLEARENV, OPT_SOCKET, OPT_UTC, OPT_GENERIC_USER, OPT_X11, OPT_SELFTEST,
 };
 
 /* The option called name (without "--"), or NULL. */
