@@ -183,11 +183,36 @@ static int open_target(pid_t pid, const char *path)
     return fd >= 0 ? fd : -e;
 }
 
+/* A desktop socket the command looked for and was not given: said once
+ * per kind, with the option that would give it (the command itself only
+ * says "cannot open display"). */
+static void hint(const char *path)
+{
+    static _Atomic int said[4];
+    static const struct { const char *has, *what, *fix; } kinds[] = {
+        { "/tmp/.X11-unix/X", "an X server", "--x11 nested gives it one of its own, --socket x11 shares yours" },
+        { "/wayland-", "your Wayland display", "--socket wayland shares it" },
+        { "/pulse/native", "your sound server", "--socket pulseaudio shares it (unfiltered)" },
+        { "/bus", "the D-Bus session bus", "--socket session-bus shares it" },
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *at = strstr(path, kinds[i].has);
+        if (at == NULL || (i == 3 && at[strlen(kinds[i].has)] != '\0'))
+            continue;
+        if (atomic_exchange(&said[i], 1) == 0)
+            log_warn("the command looked for %s (%s), which is not shared with it: %s", kinds[i].what,
+                     path, kinds[i].fix);
+        return;
+    }
+}
+
 /* Connects j->sock to the unix socket file at the command's path, if it
  * may be reached. 0 or an errno. */
 static int connect_path(const struct job *j, const char *path)
 {
     int fd = open_target(j->pid, path);
+    if (fd == -ENOENT)
+        hint(path);
     if (fd < 0)
         return -fd;
     struct stat st;
