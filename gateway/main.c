@@ -243,6 +243,7 @@ int main(int argc, char **argv)
         return control_client_main(argc - 1, argv + 1);
     if (argc == 2 && strcmp(argv[1], "--selftest-probe") == 0)
         return selftest_probe_main();
+    sandbox_set_argv(argc, argv);
 
     struct conf_sources src;
     conffile_sources(&src);

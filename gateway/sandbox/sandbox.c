@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -35,6 +36,41 @@
 #define TAG_ERROR 'E'
 #define TAG_GO    'G'
 #define TAG_EXPOSE 'X'
+
+static char **own_argv;
+static int own_argc;
+
+void sandbox_set_argv(int argc, char **argv)
+{
+    own_argc = argc;
+    own_argv = argv;
+}
+
+/* PID 1's names: comm, and the argv area /proc/PID/cmdline shows, both
+ * "torgate-init" (and the command's name in the argv area, as room allows).
+ * The strings of cfg point into that area: this comes last, and returns a
+ * copy of the command line to run (NULL: out of memory). */
+static char **name_init(char *const *cmd)
+{
+    size_t n = 0;
+    while (cmd[n] != NULL)
+        n++;
+    char **copy = calloc(n + 1, sizeof(*copy));
+    for (size_t i = 0; copy != NULL && i < n; i++)
+        if ((copy[i] = strdup(cmd[i])) == NULL)
+            return NULL;
+    (void)prctl(PR_SET_NAME, "torgate-init", 0, 0, 0);
+    if (copy == NULL || own_argv == NULL || own_argc < 1)
+        return copy;
+    char *start = own_argv[0], *end = own_argv[own_argc - 1] + strlen(own_argv[own_argc - 1]);
+    size_t room = (size_t)(end - start);
+    if (room == 0)
+        return copy;
+    /* The area holds the strings back to back: one title, NUL-padded. */
+    memset(start, 0, room);
+    snprintf(start, room + 1, "torgate-init: %s", copy[0] != NULL ? copy[0] : "");
+    return copy;
+}
 
 static int write_file(const char *path, const char *text, char *err, size_t errlen)
 {
@@ -185,7 +221,12 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     }
     if (sb->own_pgrp && setpgid(0, 0) != 0)
         log_debug("sandbox: cannot start a process group: %s", strerror(errno));
-    return sandbox_init_run(cfg->cmd, app_nofile, sb->cookie, policy);
+    char **cmd = name_init(cfg->cmd);
+    if (cmd == NULL) {
+        log_error("out of memory; refusing to run the command");
+        return TG_EXIT_FAILURE;
+    }
+    return sandbox_init_run(cmd, app_nofile, sb->cookie, policy);
 
 fail:
     log_error("%s", err);

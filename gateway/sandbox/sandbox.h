@@ -27,6 +27,11 @@ struct sandbox {
 int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile,
                   const struct seccomp_policy *policy, struct sandbox *sb);
 
+/* torgate's own argv, which the sandbox's PID 1 overwrites with a name of
+ * its own ("torgate-init: CMD"): a signal sent by name (pkill -f, kill
+ * $(pgrep -f ...)) then reaches the gateway. Before sandbox_start(). */
+void sandbox_set_argv(int argc, char **argv);
+
 /* Lets the sandbox exec CMD. 0 or -1. */
 int sandbox_release(struct sandbox *sb);
 

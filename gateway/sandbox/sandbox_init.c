@@ -208,9 +208,13 @@ int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
                 }
             continue;
         }
-        /* Only what the gateway forwards: a terminal's signals and group
-         * kills reach CMD directly already. */
-        if (si.si_code == SI_QUEUE && si.si_value.sival_int == cookie)
+        /* What the gateway forwards; and what is sent to PID 1 itself
+         * from outside the sandbox (si_pid 0: no pid in this namespace),
+         * as the gateway would forward it. A terminal's signals reach CMD
+         * directly already, and nothing inside may steer PID 1. */
+        int outside = si.si_code == SI_USER && si.si_pid == 0 &&
+                      (sig == SIGTERM || sig == SIGINT || sig == SIGHUP);
+        if ((si.si_code == SI_QUEUE && si.si_value.sival_int == cookie) || outside)
             (void)kill(child, sig);
     }
 }

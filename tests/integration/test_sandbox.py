@@ -134,3 +134,42 @@ def test_sigterm_delivered_once(popen_torgate, user_tmp, group):
     out, err = tgutil.communicate(p, 30)
     assert p.returncode == 0, err
     assert out.strip().splitlines()[-1] == "1", "SIGTERM arrived %s times" % out.strip()
+
+
+def _init_of(p):
+    """The sandbox's PID 1, seen from here: torgate's child named torgate-init."""
+    def find():
+        for pid in tgutil.descendants(p.pid):
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    if f.read().strip() == "torgate-init":
+                        return pid
+            except OSError:
+                continue
+        return None
+    return tgutil.wait_until(find, 30, "the sandbox's init")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_signal_to_the_init_reaches_the_command(popen_torgate, user_tmp, sig):
+    """The sandbox's PID 1 has a name of its own (comm and cmdline), so a
+    signal sent by the command line's name reaches the gateway; one sent to
+    the init itself from outside reaches the command too, as through the
+    gateway."""
+    name = "sig%d-%d" % (sig, os.getpid())
+    ready = os.path.join(user_tmp, "ready-" + name)
+    code = ("import signal, sys, time\n"
+            "signal.signal(%d, lambda s, f: sys.exit(42))\n"
+            "open(sys.argv[1], 'w').close()\n"
+            "time.sleep(30)\n" % sig)
+    p = popen_torgate(["--", PY, "-c", code, ready])
+    tgutil.wait_for_path(ready, 30, proc=p, what="the command's ready file")
+    init = _init_of(p)
+    with open("/proc/%d/cmdline" % init, "rb") as f:
+        assert f.read().split(b"\0")[0] == b"torgate-init: " + PY.encode()
+    # By the command line's name: only the gateway matches.
+    named = [pid for pid, cmd in tgutil.process_cmdlines().items()
+             if b"torgate" in cmd[0] and ready.encode() in cmd]
+    assert named == [p.pid], named
+    os.kill(init, sig)
+    assert p.wait(timeout=10) == 42, "the command did not get signal %d sent to the init" % sig
