@@ -33,10 +33,10 @@ void stats_lines(const struct stats_view *v, void (*fn)(void *ctx, const char *l
 {
     const struct relay_stats *s = v->relay;
     const struct netstack_stats *n = v->ns;
-    line(fn, ctx, "streams: %llu opened, %llu connected, %llu closed cleanly, %llu refused by Tor, "
-         "%llu SOCKS port unreachable, %llu malformed SOCKS replies, %llu reset by the app, "
+    line(fn, ctx, "streams: %llu open, %llu opened, %llu connected, %llu closed cleanly, %llu refused "
+         "by Tor, %llu SOCKS port unreachable, %llu malformed SOCKS replies, %llu reset by the app, "
          "%llu failed mid-stream; %llu bytes up, %llu down",
-         (unsigned long long)s->opened, (unsigned long long)s->connected,
+         (unsigned long long)v->streams_open, (unsigned long long)s->opened, (unsigned long long)s->connected,
          (unsigned long long)s->closed, (unsigned long long)refused_total(s),
          (unsigned long long)s->socks_unreachable, (unsigned long long)s->socks_malformed,
          (unsigned long long)s->app_reset, (unsigned long long)s->socks_reset,

@@ -139,6 +139,9 @@ def test_new_identity_for_new_streams_only(popen_torgate, runtime_dir, socks_log
     app = App(popen_torgate, runtime_dir, "--name", name)
     wait_listed(runtime_dir, name)
     assert app.do("open a 203.0.113.9 9")["ok"] and app.do("echo a one")["ok"]
+    # The open stream, in text as in JSON.
+    open_json = json.loads(ctl(runtime_dir, "stats", name, "--json").stdout)["stats"]["streams"]["open"]
+    assert open_json == 1 and "streams: 1 open, " in ctl(runtime_dir, "stats", name).stdout
     old = users_for(socks_log, "203.0.113.9", 9)
     assert len(old) == 1
     cp = ctl(runtime_dir, "new-identity", name)
