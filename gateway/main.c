@@ -282,6 +282,10 @@ int main(int argc, char **argv)
         if (isatty(STDERR_FILENO) && cfg.log_level == LOG_WARN)
             fprintf(stderr, "torgate: profile %s (--profile none for none)\n", cfg.profile_path);
         log_info("profile %s", cfg.profile_path);
+    } else if (cfg.cmd != NULL && cfg.profile_for[0] != '\0') {
+        log_info("no profile: none is called %s.conf (torgate looks through env, nice, nohup, "
+                 "setsid, stdbuf, timeout and ionice for the command's name; --profile NAME "
+                 "chooses one)", cfg.profile_for);
     }
 
     /* A policy file that cannot be used stops everything here, before Tor

@@ -177,8 +177,8 @@ static int load_files(const struct conf_sources *src, const char *cli_profile, c
         st->profile_file = NULL;
     int explicit = name != NULL;
     if (name == NULL) {
-        const char *slash = strrchr(cmd[0], '/');
-        name = slash != NULL ? slash + 1 : cmd[0];
+        name = profile_command_name(cmd);
+        snprintf(cfg->profile_for, sizeof(cfg->profile_for), "%s", name);
     }
     return profile_apply(src, name, explicit, cfg, st, err, errlen) < 0 ? -1 : 0;
 }

@@ -124,6 +124,7 @@ struct tg_config {
     int utc;                     /* --utc: the command's clock says UTC */
     int generic_user;            /* --generic-user: "user", at /home/user */
     char profile_path[4096];     /* the profile applied, or "" */
+    char profile_for[64];        /* the command's name a profile was looked up by, or "" */
     char conf_read[2][4096];     /* the config files read (system, user), or "" */
     /* Strings from config files live here (values from argv stay in argv). */
     char strings[TG_STRINGS];

@@ -31,6 +31,44 @@ int profile_name_ok(const char *name)
     return 1;
 }
 
+/* Wrappers that run the rest of their command line, and how many of their
+ * leading non-option words are theirs (timeout's duration). Their options
+ * and, for env, VAR=VALUE words are skipped too. */
+static const struct { const char *name; int words; const char *with_value; } wrappers[] = {
+    { "env", 0, "uSC" }, { "nice", 0, "n" }, { "nohup", 0, "" }, { "setsid", 0, "" },
+    { "stdbuf", 0, "ioe" }, { "timeout", 1, "sk" }, { "ionice", 0, "cnp" },
+};
+
+const char *profile_command_name(char *const *cmd)
+{
+    size_t i = 0;
+    for (int depth = 0; cmd[i] != NULL && depth < 8; depth++) {
+        const char *slash = strrchr(cmd[i], '/');
+        const char *base = slash != NULL ? slash + 1 : cmd[i];
+        size_t w = 0;
+        while (w < sizeof(wrappers) / sizeof(wrappers[0]) && strcmp(base, wrappers[w].name) != 0)
+            w++;
+        if (w == sizeof(wrappers) / sizeof(wrappers[0]))
+            return base;
+        i++;
+        /* Options: "-n 5", "-n5", "--adjustment=5"; env's "A=B" too. */
+        while (cmd[i] != NULL && (cmd[i][0] == '-' || (w == 0 && strchr(cmd[i], '=') != NULL))) {
+            if (strcmp(cmd[i], "--") == 0) {
+                i++;
+                break;
+            }
+            int takes = cmd[i][0] == '-' && cmd[i][1] != '-' && cmd[i][1] != '\0' && cmd[i][2] == '\0' &&
+                        strchr(wrappers[w].with_value, cmd[i][1]) != NULL;
+            i += takes && cmd[i + 1] != NULL ? 2 : 1;
+        }
+        for (int k = 0; k < wrappers[w].words && cmd[i] != NULL; k++)
+            i++;
+    }
+    /* Only wrappers, nothing they run: the first one's name. */
+    const char *slash = strrchr(cmd[0], '/');
+    return slash != NULL ? slash + 1 : cmd[0];
+}
+
 static int on_stack(const struct profile_ctx *c, const struct stat *st)
 {
     for (int i = 0; i < c->depth; i++)

@@ -19,6 +19,12 @@
 int profile_apply(const struct conf_sources *src, const char *name, int explicit,
                   struct tg_config *cfg, struct opt_state *st, char *err, size_t errlen);
 
+/* The name of the program a command line runs, looked through the
+ * wrappers that run the rest of theirs (env, nice, nohup, setsid, stdbuf,
+ * timeout, ionice): "timeout 180 firefox-esr" is firefox-esr. The basename,
+ * pointing into cmd. */
+const char *profile_command_name(char *const *cmd);
+
 /* A profile name torgate will look up: letters, digits, ".", "_", "+",
  * "-", not starting with "." (so never a path). */
 int profile_name_ok(const char *name);

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "base/log.h"
 #include "config/options.h"
+#include "config/profile.h"
 
 static struct tg_config cfg;
 static struct opt_state st;
@@ -459,6 +460,25 @@ static void expect_err_at(const char *rel, unsigned line)
         fail_msg("error \"%s\" does not begin \"%s\"", err, want);
 }
 
+static void test_profile_command_name(void **state)
+{
+    (void)state;
+    static const struct { const char *argv[10]; const char *want; } cases[] = {
+        { { "firefox-esr", NULL }, "firefox-esr" },
+        { { "/usr/bin/timeout", "180", "firefox-esr", "--headless", NULL }, "firefox-esr" },
+        { { "timeout", "-s", "KILL", "-k", "5", "10", "chromium", NULL }, "chromium" },
+        { { "env", "-u", "X", "A=1", "B=2", "/usr/bin/ssh", "host", NULL }, "ssh" },
+        { { "nice", "-n", "5", "ionice", "-c", "3", "nohup", "wget", "x", NULL }, "wget" },
+        { { "nice", "-5", "stdbuf", "-oL", "curl", NULL }, "curl" },
+        { { "setsid", "--", "git", "fetch", NULL }, "git" },
+        { { "env", NULL }, "env" },                   /* nothing to run: its own name */
+        { { "timeout", "5", NULL }, "timeout" },
+        { { "sh", "-c", "firefox", NULL }, "sh" },    /* a shell is not looked into */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_string_equal(profile_command_name((char *const *)cases[i].argv), cases[i].want);
+}
+
 static void test_cli_precedence(void **state)
 {
     (void)state;
@@ -482,6 +502,8 @@ static void test_cli_precedence(void **state)
     RUN_MTU(1401, "--profile", "none", "--", "/usr/bin/sh");
     assert_string_equal(cfg.profile_path, "");
     RUN_MTU(1402, "--", "sh", "-c", "x");
+    RUN_MTU(1402, "--", "timeout", "5", "env", "A=1", "/usr/bin/sh");   /* through wrappers */
+    assert_string_equal(cfg.profile_for, "sh");
     /* The system's profile directory when the user's has none. */
     assert_int_equal(unlink(at("uprof/sh.conf")), 0);
     put("sprof/sh.conf", "mtu = 1404\n");
@@ -671,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_apply_good_values),
         cmocka_unit_test(test_apply_paths),
         cmocka_unit_test(test_apply_strings),
+        cmocka_unit_test(test_profile_command_name),
         DIR_TEST(test_cli_precedence),
         DIR_TEST(test_cli_profile_choice),
         DIR_TEST(test_cli_include),
