@@ -100,7 +100,16 @@ int probe_socks_quiet(const struct tg_config *cfg, int timeout_ms)
     }
     unsigned char reply[2];
     size_t got = 0;
+    /* A text protocol (Tor's ControlPort) says nothing until a line ends:
+     * if no answer comes soon, end one, and a text answer shows at once. */
+    long nudge = now_ms() + (timeout_ms > 2000 ? 1000 : timeout_ms / 2);
+    int nudged = 0;
     while (got < sizeof(reply)) {
+        if (!nudged && got == 0 && wait_fd(fd, POLLIN, nudge) != 1) {
+            nudged = 1;
+            (void)send(fd, "\r\n", 2, MSG_NOSIGNAL);
+            continue;
+        }
         if (wait_fd(fd, POLLIN, deadline) != 1) {
             failed("%s accepted a connection but gave no SOCKS5 answer within %d ms: point "
                       "--socks at Tor's SocksPort", cfg->socks_name, timeout_ms);
@@ -121,8 +130,10 @@ int probe_socks_quiet(const struct tg_config *cfg, int timeout_ms)
         got += (size_t)n;
     }
     if (reply[0] != 5) {
-        failed("%s answered, but not as a SOCKS5 server: point --socks at Tor's SocksPort "
-                  "(not an HTTP proxy or ControlPort)", cfg->socks_name);
+        int text = reply[0] >= '0' && reply[0] <= '9' && reply[1] >= '0' && reply[1] <= '9';
+        failed("%s answered, but not as a SOCKS5 server%s: point --socks at Tor's SocksPort "
+                  "(not an HTTP proxy or ControlPort)", cfg->socks_name,
+                  text ? " (a text reply, as Tor's ControlPort gives)" : "");
         goto out;
     }
     if (reply[1] == 0xff) {

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,37 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+
+/* Why the cookie could not be read, and the fix that fits what is there:
+ * a group that may read it, or a cookie only its owner may read. */
+static void cookie_advice(const char *path, int e, char *why, size_t whylen)
+{
+    struct stat st;
+    if (e == 0) {
+        snprintf(why, whylen, "its cookie %s is shorter than 32 bytes; restart Tor", path);
+        return;
+    }
+    if (stat(path, &st) != 0) {
+        snprintf(why, whylen, "its cookie %s cannot be reached (%s): its directory is closed to you; "
+                 "add yourself to Tor's group (Debian: sudo adduser $USER debian-tor, then log in "
+                 "again)", path, strerror(errno));
+        return;
+    }
+    const struct group *g = getgrgid(st.st_gid);
+    char gname[64];
+    if (g != NULL)
+        snprintf(gname, sizeof(gname), "%s", g->gr_name);
+    else
+        snprintf(gname, sizeof(gname), "%u", (unsigned)st.st_gid);
+    if (st.st_mode & S_IRGRP)
+        snprintf(why, whylen, "its cookie %s cannot be read (%s); it is readable by the group %s: "
+                 "sudo adduser $USER %s, then log in again", path, strerror(e), gname, gname);
+    else
+        snprintf(why, whylen, "its cookie %s cannot be read (%s); only its owner may read it (mode "
+                 "%04o): set CookieAuthFileGroupReadable 1 in torrc and add yourself to the group "
+                 "%s, or run torgate --check as Tor's user", path, strerror(e),
+                 (unsigned)(st.st_mode & 07777), gname);
+}
 
 int torctl_connect(const struct tg_config *cfg)
 {
@@ -89,9 +122,7 @@ int torctl_auth(int fd, char *reply, size_t cap, char *why, size_t whylen)
         if (cfd >= 0)
             close(cfd);
         if (n != (ssize_t)sizeof(cookie)) {
-            snprintf(why, whylen, "its cookie %s cannot be read (%s); add yourself to Tor's group "
-                     "(Debian: sudo adduser $USER debian-tor, then log in again)", a.cookie_file,
-                     n < 0 ? strerror(e) : "short");
+            cookie_advice(a.cookie_file, n < 0 ? e : 0, why, whylen);
             return -1;
         }
         size_t k = (size_t)snprintf(cmd, sizeof(cmd), "AUTHENTICATE ");

@@ -6,11 +6,13 @@ test's own, whose limit is set to 0). With a real Tor: tests/e2e."""
 
 import os
 import pathlib
-import re
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
+import tgutil
 from tgutil import describe, torgate_path, user_prefix, torgate_env
 from test_core import ClosedPort
 
@@ -131,3 +133,47 @@ def test_check_says_what_commands_see_and_share(servers, user_tmp):
     sees = line(cp, "commands see hostname host")
     assert "UTC as the time zone" in sees and "the user name user (/home/user)" in sees, sees
     assert line(cp, "reach no unix socket of a program outside but: wayland, ssh-agent")
+
+
+class FakeControl(tgutil.LoopbackServer):
+    """A control port that asks for its cookie file, as Tor does."""
+
+    def __init__(self, cookie):
+        self.cookie = cookie
+        super().__init__()
+
+    def handle(self, c, _):
+        c.settimeout(10)
+        f = c.makefile("rb")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            if line.startswith(b"PROTOCOLINFO"):
+                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="%s"\r\n'
+                          b'250-VERSION Tor="0.4.8.9"\r\n250 OK\r\n' % self.cookie.encode())
+            else:
+                c.sendall(b"515 Authentication failed\r\n")
+
+
+@pytest.mark.skipif(not tgutil.get_test_user(), reason="root reads any cookie; the unprivileged run shows the advice")
+@pytest.mark.parametrize("mode, says", [
+    (0o640, "it is readable by the group root: sudo adduser $USER root, then log in again"),
+    (0o600, "only its owner may read it (mode 0600): set CookieAuthFileGroupReadable 1 in torrc"),
+])
+def test_cookie_advice_fits_the_cookie(servers, mode, says):
+    """The advice for an unreadable cookie follows what is there: join the
+    group that may read it, or make it group-readable first."""
+    d = tempfile.mkdtemp(prefix="torgate-cookie-")
+    os.chmod(d, 0o755)
+    cookie = os.path.join(d, "control_auth_cookie")
+    with open(cookie, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(cookie, mode)
+    ctl = FakeControl(cookie)
+    try:
+        cp = check(["--socks", servers.socks_addr, "--tor-control", ctl.addr])
+    finally:
+        ctl.close()
+        shutil.rmtree(d, ignore_errors=True)
+    assert says in line(cp, "its cookie %s cannot be read" % cookie), describe(cp)

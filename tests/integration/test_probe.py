@@ -58,3 +58,32 @@ def test_not_tors_socksport_stops_before_the_command(run_torgate, user_tmp, repl
     assert not os.path.exists(marker), "the command ran"
     # The greeting offered username/password and nothing else.
     assert srv.got and srv.got[0] == b"\x05\x01\x02", srv.got
+
+
+class LineServer(tgutil.LoopbackServer):
+    """Like Tor's ControlPort: answers each line, and says nothing until a
+    line ends."""
+
+    def handle(self, c, _):
+        c.settimeout(10)
+        buf = b""
+        while b"\n" not in buf:
+            d = c.recv(64)
+            if not d:
+                return
+            buf += d
+        c.sendall(b"510 Unrecognized command \"\x05\x01\x02\"\r\n")
+
+
+def test_a_controlport_is_told_at_once(run_torgate):
+    """--socks at a line protocol (Tor's ControlPort): it is made to answer
+    (a line is ended when no SOCKS answer comes), and said in the README's
+    words, not as a SOCKS timeout ("gave no SOCKS5 answer")."""
+    srv = LineServer()
+    try:
+        cp = run_torgate(["--", "true"], socks=srv.addr, timeout=30)
+    finally:
+        srv.close()
+    assert cp.returncode == 125, describe(cp)
+    assert "answered, but not as a SOCKS5 server (a text reply, as Tor's ControlPort gives)" \
+        in cp.stderr, describe(cp)
