@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #define RESOLV "/etc/resolv.conf"
@@ -194,8 +195,14 @@ static int overlay_etc(const char *scratch, char *err, size_t errlen)
     if (mount("overlay", "/etc", "overlay", MS_NOSUID | MS_NODEV, opts) != 0) {
         snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
         if (mount("overlay", "/etc", "overlay", MS_NOSUID | MS_NODEV, opts) != 0) {
-            snprintf(err, errlen, "cannot overlay /etc to place resolv.conf: %s (unprivileged "
-                     "overlayfs needs Linux 5.11 or later)", strerror(errno));
+            /* The kernel's age is the cause only where the kernel is old. */
+            struct utsname u;
+            int major = 0, minor = 0;
+            int e = errno;
+            int old = uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+                      (major < 5 || (major == 5 && minor < 11));
+            snprintf(err, errlen, "cannot overlay /etc to place resolv.conf: %s%s", strerror(e),
+                     old ? " (unprivileged overlayfs needs Linux 5.11 or later)" : "");
             return -1;
         }
     }
@@ -223,6 +230,17 @@ static int verify_resolv_conf(char *err, size_t errlen)
     return 0;
 }
 
+/* The mount a path is on (statx's mount id, Linux 5.8), or 0. A file
+ * bound onto a place of the same filesystem (ip netns exec does that to
+ * /etc/resolv.conf) has /etc's device but a mount of its own. */
+static unsigned long long mount_of(const char *path)
+{
+    struct statx sx;
+    if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx) != 0 || !(sx.stx_mask & STATX_MNT_ID))
+        return 0;
+    return sx.stx_mnt_id;
+}
+
 static int place_resolv_conf(char masked[][PATH_MAX], int nmasked, char *err, size_t errlen)
 {
     struct stat lst, st, etc;
@@ -248,7 +266,8 @@ static int place_resolv_conf(char masked[][PATH_MAX], int nmasked, char *err, si
      * dhclient and NetworkManager all do) silently falls off: so bind only
      * onto a file that is itself a mount point (a container runtime's), and
      * otherwise lay an overlay on /etc whose upper layer holds the file. */
-    int mountpoint = exists && !is_link && stat("/etc", &etc) == 0 && st.st_dev != etc.st_dev;
+    int mountpoint = exists && !is_link && stat("/etc", &etc) == 0 &&
+                     (st.st_dev != etc.st_dev || mount_of(RESOLV) != mount_of("/etc"));
     char scratch[64], file[PATH_MAX];
     if (scratch_mount(scratch, sizeof(scratch), err, errlen) != 0)
         return -1;

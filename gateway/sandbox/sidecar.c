@@ -48,7 +48,10 @@
 
 #define TAG_TUN  'T'
 #define TAG_FAIL 'F'
-#define SAVED_SUFFIX ".torgate-saved"
+/* The namespace's own resolv.conf, set aside beside its directory, not in
+ * it: ip netns exec binds every file in /etc/netns/NAME over /etc. */
+#define SAVED_FMT "/etc/netns/.torgate-saved-%.255s.resolv.conf"
+#define LEGACY_SUFFIX ".torgate-saved"      /* where torgate 0.1 set it aside */
 
 struct keeper {
     const struct tg_config *cfg;
@@ -181,10 +184,11 @@ static void netns_name(struct keeper *k)
 
 static int write_resolv(struct keeper *k, char *err, size_t errlen)
 {
-    char dir[280], saved[sizeof(k->resolv) + sizeof(SAVED_SUFFIX)];
+    char dir[280], saved[320], legacy[sizeof(k->resolv) + sizeof(LEGACY_SUFFIX)];
     snprintf(dir, sizeof(dir), "/etc/netns/%.255s", k->netns_name);
     snprintf(k->resolv, sizeof(k->resolv), "%.280s/resolv.conf", dir);
-    snprintf(saved, sizeof(saved), "%s%s", k->resolv, SAVED_SUFFIX);
+    snprintf(saved, sizeof(saved), SAVED_FMT, k->netns_name);
+    snprintf(legacy, sizeof(legacy), "%s%s", k->resolv, LEGACY_SUFFIX);
     if (mkdir("/etc/netns", 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create /etc/netns: %s", strerror(errno));
         return -1;
@@ -196,8 +200,13 @@ static int write_resolv(struct keeper *k, char *err, size_t errlen)
         return -1;
     }
     /* Keep the namespace's own file. One saved by a torgate that did not
-     * get to put it back stays the one to restore. */
+     * get to put it back stays the one to restore (moved out of the
+     * namespace's directory if an older torgate left it there). */
     struct stat st;
+    if (lstat(saved, &st) != 0 && lstat(legacy, &st) == 0 && rename(legacy, saved) != 0) {
+        snprintf(err, errlen, "cannot move %s to %s: %s", legacy, saved, strerror(errno));
+        return -1;
+    }
     if (lstat(saved, &st) == 0)
         k->saved_resolv = 1;
     else if (rename(k->resolv, saved) == 0)
@@ -220,8 +229,8 @@ static void restore_resolv(struct keeper *k)
 {
     if (!k->wrote_resolv)
         return;
-    char saved[sizeof(k->resolv) + sizeof(SAVED_SUFFIX)];
-    snprintf(saved, sizeof(saved), "%s%s", k->resolv, SAVED_SUFFIX);
+    char saved[320];
+    snprintf(saved, sizeof(saved), SAVED_FMT, k->netns_name);
     if (k->saved_resolv ? rename(saved, k->resolv) : unlink(k->resolv))
         log_warn("cannot put back %s: %s", k->resolv, strerror(errno));
     if (k->made_dir) {

@@ -105,9 +105,12 @@ def test_ip_netns_sidecar_serves_then_fails_closed(servers, socks_log, netns):
         assert p.poll() is None, p.communicate()[1]
         with open("/etc/netns/%s/resolv.conf" % netns) as f:
             assert "nameserver 10.66.0.1" in f.read()
+        # ip netns exec binds every file of /etc/netns/NAME over /etc: the
+        # namespace's own file is set aside elsewhere, so it says nothing.
+        assert os.listdir("/etc/netns/" + netns) == ["resolv.conf"]
         r = sh("ip", "netns", "exec", netns, "curl", "-sS", "-m", "20", "http://web.example/hello",
                check=False)
-        assert r.returncode == 0 and r.stdout == "hello\n", r
+        assert r.returncode == 0 and r.stdout == "hello\n" and r.stderr == "", r
         assert ("web.example", 80) in {(e["host"], e["port"]) for e in socks_log.new()}
     finally:
         code, err = stop(p)
@@ -275,3 +278,31 @@ def test_sidecar_usage_errors(run_torgate, args, says):
     cp = run_torgate(args)
     assert cp.returncode == 125, describe(cp)
     assert says in cp.stderr, describe(cp)
+
+
+def test_torgate_under_ip_netns_exec(netns):
+    """Run as root inside `ip netns exec NAME`, whose /etc/resolv.conf is a
+    bind of /etc/netns/NAME/resolv.conf: torgate binds the stub's file over
+    that mount point at once, with no overlay attempted and no warning
+    (it used to blame an old kernel)."""
+    os.makedirs("/etc/netns/" + netns)
+    with open("/etc/netns/%s/resolv.conf" % netns, "w") as f:
+        f.write("nameserver 192.0.2.53\n")
+    sh("ip", "-n", netns, "link", "set", "lo", "up")
+    # A SOCKS server in that namespace: torgate's "Tor" is on its loopback.
+    socks = subprocess.Popen(["ip", "netns", "exec", netns, tgutil.PY, "-B",
+                              os.path.join(os.path.dirname(srv.__file__), "servers.py"),
+                              "socks", "--port", "19077"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_until(lambda: "19077" in sh("ip", "netns", "exec", netns, "ss", "-ltn", check=False).stdout,
+                   15, "the SOCKS server in " + netns)
+        cp = sh("ip", "netns", "exec", netns, tgutil.torgate_path(), "-v", "--socks", "127.0.0.1:19077",
+                "--no-wait", "--", "cat", "/etc/resolv.conf", check=False)
+    finally:
+        tgutil.kill_group(socks)
+        socks.wait()
+    assert cp.returncode == 0, cp
+    assert "nameserver 10.66.0.1" in cp.stdout and "192.0.2.53" not in cp.stdout, cp
+    assert "cannot overlay" not in cp.stderr and "warning" not in cp.stderr, cp.stderr
+    assert "resolver: bound the stub's file over /etc/resolv.conf" in cp.stderr, cp.stderr
