@@ -40,10 +40,7 @@ static const char hosts_text[] =
     "ff02::1\t\tip6-allnodes\n"
     "ff02::2\t\tip6-allrouters\n";
 
-static const struct {
-    const char *path;      /* where the command reads it */
-    const char *text;
-} files[] = {
+static const struct sandbox_file files[] = {
     { "/etc/hostname", TG_SANDBOX_HOSTNAME "\n" },
     { "/etc/hosts", hosts_text },
     { "/etc/machine-id", TG_SANDBOX_MACHINE_ID "\n" },
@@ -78,9 +75,7 @@ static int set_names(char *err, size_t errlen)
     return 0;
 }
 
-/* The generic files, bound read-only over the host's (only where the host
- * has one: a missing file stays missing). */
-static int bind_files(char *err, size_t errlen)
+int sandbox_identity_bind(const struct sandbox_file *list, size_t n, char *err, size_t errlen)
 {
     char src[PATH_MAX];
     int rc = -1;
@@ -89,16 +84,16 @@ static int bind_files(char *err, size_t errlen)
         snprintf(err, errlen, "cannot make a scratch tmpfs for the sandbox's identity: %s", strerror(errno));
         return -1;
     }
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (stat(files[i].path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (stat(list[i].path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         snprintf(src, sizeof(src), SCRATCH "/%zu", i);
-        if (write_file(src, files[i].text, err, errlen) != 0)
+        if (write_file(src, list[i].text, err, errlen) != 0)
             goto out;
-        if (mount(src, files[i].path, NULL, MS_BIND, NULL) != 0 ||
-            mount(NULL, files[i].path, NULL, MS_BIND | MS_REMOUNT | RO_FLAGS, NULL) != 0) {
-            snprintf(err, errlen, "cannot put a generic %s in the sandbox: %s", files[i].path,
+        if (mount(src, list[i].path, NULL, MS_BIND, NULL) != 0 ||
+            mount(NULL, list[i].path, NULL, MS_BIND | MS_REMOUNT | RO_FLAGS, NULL) != 0) {
+            snprintf(err, errlen, "cannot put a generic %s in the sandbox: %s", list[i].path,
                      strerror(errno));
             goto out;
         }
@@ -158,7 +153,9 @@ static int utc_localtime(char *err, size_t errlen)
 
 int sandbox_identity_setup(const struct tg_config *cfg, char *err, size_t errlen)
 {
-    if (set_names(err, errlen) != 0 || bind_files(err, errlen) != 0 || fresh_sys(err, errlen) != 0 ||
+    if (set_names(err, errlen) != 0 ||
+        sandbox_identity_bind(files, sizeof(files) / sizeof(files[0]), err, errlen) != 0 ||
+        fresh_sys(err, errlen) != 0 ||
         (cfg->utc && utc_localtime(err, errlen) != 0))
         return -1;
     log_info("sandbox: hostname " TG_SANDBOX_HOSTNAME ", machine-id and boot_id generic; /sys "

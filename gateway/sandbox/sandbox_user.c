@@ -17,6 +17,7 @@
 #include "sandbox/sandbox_user.h"
 #include "base/log.h"
 #include "config/options_path.h"
+#include "sandbox/sandbox_identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,30 +29,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCRATCH "/run/.torgate-user"
 #define GENERIC_HOME "/home/" TG_SANDBOX_USER
-
-static int write_text(const char *path, const char *text, char *err, size_t errlen)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
-    size_t len = strlen(text);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) != 0) {
-        snprintf(err, errlen, "--generic-user: cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            (void)close(fd);
-        return -1;
-    }
-    return 0;
-}
 
 /* The generic passwd and group, bound read-only over the host's. */
 static int account_files(char *err, size_t errlen)
 {
-    char passwd[512], group[256], src[64];
+    char passwd[512], group[256];
     unsigned uid = (unsigned)getuid(), gid = (unsigned)getgid();
-    int rc = -1;
-    /* uid 0 stays root: programs run as root expect that name. */
-    /* nobody and nogroup give way when the caller is one of them. */
+    /* uid 0 stays root (programs run as root expect that name); nobody and
+     * nogroup give way when the caller is one of them. */
     snprintf(passwd, sizeof(passwd), "root:x:0:0:root:/root:/bin/sh\n%s",
              uid == 65534 ? "" : "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
     if (uid != 0) {
@@ -64,29 +50,8 @@ static int account_files(char *err, size_t errlen)
         size_t n = strlen(group);
         snprintf(group + n, sizeof(group) - n, TG_SANDBOX_USER ":x:%u:\n", gid);
     }
-    if (mkdir(SCRATCH, 0700) != 0 ||
-        mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=16k") != 0) {
-        snprintf(err, errlen, "--generic-user: cannot make a scratch tmpfs: %s", strerror(errno));
-        return -1;
-    }
-    const char *files[2][2] = { { "/etc/passwd", passwd }, { "/etc/group", group } };
-    for (int i = 0; i < 2; i++) {
-        snprintf(src, sizeof(src), SCRATCH "/%d", i);
-        if (write_text(src, files[i][1], err, errlen) != 0)
-            goto out;
-        if (mount(src, files[i][0], NULL, MS_BIND, NULL) != 0 ||
-            mount(NULL, files[i][0], NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                  NULL) != 0) {
-            snprintf(err, errlen, "--generic-user: cannot put a generic %s in place: %s", files[i][0],
-                     strerror(errno));
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    if (umount2(SCRATCH, MNT_DETACH) != 0 || rmdir(SCRATCH) != 0)
-        log_debug("sandbox: cannot let go of %s: %s", SCRATCH, strerror(errno));
-    return rc;
+    const struct sandbox_file list[] = { { "/etc/passwd", passwd }, { "/etc/group", group } };
+    return sandbox_identity_bind(list, 2, err, errlen);
 }
 
 /* /home becomes a tmpfs with the caller's home, as the command saw it, at
