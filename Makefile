@@ -92,6 +92,7 @@ UNIT_TESTS :=
 $(eval $(call UNIT_RULE,test_socks5,gateway/tor/socks5.c tests/unit/socks5_caller.c tests/unit/socks5_caller.h))
 $(eval $(call UNIT_RULE,test_cli,$(CONFIG_SRCS)))
 $(eval $(call UNIT_RULE,test_conffile,$(CONFIG_SRCS)))
+$(eval $(call UNIT_RULE,test_profile,$(CONFIG_SRCS)))
 $(eval $(call UNIT_RULE,test_seccomp_policy,gateway/sandbox/seccomp_policy.c,-lseccomp))
 $(eval $(call UNIT_RULE,test_singleton,gateway/sandbox/singleton_parse.c))
 $(eval $(call UNIT_RULE,test_log,gateway/base/log.c))

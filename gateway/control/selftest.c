@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,15 @@ struct tally {
     int tried, reached;
 };
 
-static void say(struct tally *t, int ok, const char *fmt, const char *a, const char *b)
+static void say(struct tally *t, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(struct tally *t, int ok, const char *fmt, ...)
 {
+    va_list ap;
     printf("%s ", ok ? "\u2713" : "\u2717");
-    printf(fmt, a, b);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
     putchar('\n');
     if (!ok)
         t->failed = 1;
@@ -63,9 +69,9 @@ static void check_links(struct tally *t)
     if (d != NULL)
         closedir(d);
     if (tg0 && off == 0)
-        say(t, 1, "the only links are lo and tg0 (torgate's way to Tor)%s%s", "", "");
+        say(t, 1, "the only links are lo and tg0 (torgate's way to Tor)");
     else
-        say(t, 0, "links besides lo and tg0: %s%s", off ? others : "tg0 is missing", "");
+        say(t, 0, "links besides lo and tg0: %s", off ? others : "tg0 is missing");
 }
 
 /* Every default route leaves by tg0. */
@@ -85,7 +91,7 @@ static void check_routes(struct tally *t)
     if (f != NULL)
         fclose(f);
     if (defaults > 0 && bad[0] == '\0')
-        say(t, 1, "the default route goes to tg0, into torgate%s%s", "", "");
+        say(t, 1, "the default route goes to tg0, into torgate");
     else
         say(t, 0, "the default route %s%s", bad[0] ? "leaves by " : "is missing", bad);
 }
@@ -113,9 +119,9 @@ static void check_udp(struct tally *t)
     if (fd >= 0)
         close(fd);
     if (e == ECONNREFUSED)
-        say(t, 1, "UDP goes nowhere: a DNS query to 192.0.2.53 is refused at once%s%s", "", "");
+        say(t, 1, "UDP goes nowhere: a DNS query to 192.0.2.53 is refused at once");
     else
-        say(t, 0, "UDP to 192.0.2.53: %s (expected: refused by torgate)%s", e ? strerror(e) : "an answer", "");
+        say(t, 0, "UDP to 192.0.2.53: %s (expected: refused by torgate)", e ? strerror(e) : "an answer");
 }
 
 static void check_raw(struct tally *t)
@@ -131,7 +137,7 @@ static void check_raw(struct tally *t)
     if (fd < 0 && pk < 0)
         say(t, 1, "no raw or packet sockets (%s, %s)", strerror(e), strerror(ep));
     else
-        say(t, 0, "a %s socket can be made%s", fd >= 0 ? "raw" : "packet", "");
+        say(t, 0, "a %s socket can be made", fd >= 0 ? "raw" : "packet");
 }
 
 /* resolv.conf names torgate's stub and nothing else. */
@@ -150,9 +156,9 @@ static void check_dns(struct tally *t)
     if (f != NULL)
         fclose(f);
     if (stub && other[0] == '\0')
-        say(t, 1, "names resolve through torgate's stub only (/etc/resolv.conf)%s%s", "", "");
+        say(t, 1, "names resolve through torgate's stub only (/etc/resolv.conf)");
     else
-        say(t, 0, "/etc/resolv.conf names %s%s", other[0] ? other : "no stub", "");
+        say(t, 0, "/etc/resolv.conf names %s", other[0] ? other : "no stub");
 }
 
 /* Connects to one socket file; prints it when that works. */

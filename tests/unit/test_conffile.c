@@ -20,7 +20,6 @@
 #include "config/config.h"
 #include "base/log.h"
 #include "config/options.h"
-#include "config/profile.h"
 
 static struct tg_config cfg;
 static struct opt_state st;
@@ -460,25 +459,6 @@ static void expect_err_at(const char *rel, unsigned line)
         fail_msg("error \"%s\" does not begin \"%s\"", err, want);
 }
 
-static void test_profile_command_name(void **state)
-{
-    (void)state;
-    static const struct { const char *argv[10]; const char *want; } cases[] = {
-        { { "firefox-esr", NULL }, "firefox-esr" },
-        { { "/usr/bin/timeout", "180", "firefox-esr", "--headless", NULL }, "firefox-esr" },
-        { { "timeout", "-s", "KILL", "-k", "5", "10", "chromium", NULL }, "chromium" },
-        { { "env", "-u", "X", "A=1", "B=2", "/usr/bin/ssh", "host", NULL }, "ssh" },
-        { { "nice", "-n", "5", "ionice", "-c", "3", "nohup", "wget", "x", NULL }, "wget" },
-        { { "nice", "-5", "stdbuf", "-oL", "curl", NULL }, "curl" },
-        { { "setsid", "--", "git", "fetch", NULL }, "git" },
-        { { "env", NULL }, "env" },                   /* nothing to run: its own name */
-        { { "timeout", "5", NULL }, "timeout" },
-        { { "sh", "-c", "firefox", NULL }, "sh" },    /* a shell is not looked into */
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        assert_string_equal(profile_command_name((char *const *)cases[i].argv), cases[i].want);
-}
-
 static void test_cli_precedence(void **state)
 {
     (void)state;
@@ -693,7 +673,6 @@ int main(void)
         cmocka_unit_test(test_apply_good_values),
         cmocka_unit_test(test_apply_paths),
         cmocka_unit_test(test_apply_strings),
-        cmocka_unit_test(test_profile_command_name),
         DIR_TEST(test_cli_precedence),
         DIR_TEST(test_cli_profile_choice),
         DIR_TEST(test_cli_include),
