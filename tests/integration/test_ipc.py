@@ -269,7 +269,9 @@ def test_tmux_outside_cannot_be_asked(run_torgate, places):
     sock = os.path.join(d, "default")
     mark = os.path.join(d, "ran")
     user = tgutil.user_prefix()
-    env = tgutil.torgate_env({"TMUX": None})
+    # tmux runs its windows with $SHELL, else the user's login shell:
+    # nobody's is nologin, and its session would end at once
+    env = tgutil.torgate_env({"TMUX": None, "SHELL": "/bin/sh"})
     subprocess.run(user + ["tmux", "-S", sock, "new-session", "-d", "sleep 60"], check=True, env=env,
                    timeout=20, cwd="/")
     try:
