@@ -13,12 +13,13 @@ LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 .DEFAULT_GOAL := all
 include netstack/lwip.mk
 
-# Every source under gateway/, netstack/ and dns/ is part of torgate: a new
+# Every source under gateway/, netstack/, dns/ and pulse/ is part of torgate: a new
 # file in a folder needs no line here.
 GATEWAY_SRCS := $(sort $(wildcard gateway/*.c gateway/*/*.c))
 NETSTACK_SRCS := $(sort $(wildcard netstack/*.c netstack/arch/*.c))
 DNS_SRCS := $(sort $(wildcard dns/*.c))
-OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS)
+PULSE_SRCS := $(sort $(wildcard pulse/*.c))
+OWN_SRCS := $(GATEWAY_SRCS) $(NETSTACK_SRCS) $(DNS_SRCS) $(PULSE_SRCS)
 OWN_INC  := -I gateway -I . $(LWIP_CFLAGS)
 
 DEPS_STAMP := build/.deps-ok
@@ -105,6 +106,8 @@ $(eval $(call UNIT_RULE,test_dns_wire,$(DNS_WIRE),-lcares))
 $(eval $(call UNIT_RULE,test_dns_build,$(DNS_WIRE),-lcares))
 $(eval $(call UNIT_RULE,test_dns_vmap,dns/vmap.c))
 $(eval $(call UNIT_RULE,test_dns_stub,dns/stub.c dns/wire.c dns/vmap.c dns/rcache.c,-lcares))
+$(eval $(call UNIT_RULE,test_pulse_wire,pulse/wire.c))
+$(eval $(call UNIT_RULE,test_pulse_stream,pulse/stream.c pulse/wire.c))
 unit: $(UNIT_TESTS)
 
 # ---- fuzzing (libFuzzer; clang from Debian) --------------------------------
@@ -118,7 +121,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_COV_DIR := $(FUZZ_DIR)/cov
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 15
-FUZZ_NAMES := fuzz_dns_query fuzz_socks_reply fuzz_packet fuzz_netstack fuzz_seccomp_policy fuzz_conffile
+FUZZ_NAMES := fuzz_dns_query fuzz_socks_reply fuzz_packet fuzz_netstack fuzz_seccomp_policy fuzz_conffile fuzz_pulse
 FUZZERS := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 FUZZ_COVERAGE := $(addprefix $(FUZZ_COV_DIR)/,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -155,6 +158,7 @@ $(eval $(call FUZZER_RULES,fuzz_netstack,$(filter-out netstack/arch/%,$(NETSTACK
     $(call lwip_objs,$(FUZZ_DIR)/obj)))
 $(eval $(call FUZZER_RULES,fuzz_seccomp_policy,gateway/sandbox/seccomp_policy.c,,-lseccomp))
 $(eval $(call FUZZER_RULES,fuzz_conffile,$(CONFIG_SRCS)))
+$(eval $(call FUZZER_RULES,fuzz_pulse,pulse/stream.c pulse/wire.c))
 
 fuzz: $(FUZZERS) $(FUZZ_COVERAGE)
 	./tests/run-fuzz --coverage $(FUZZ_SECONDS)

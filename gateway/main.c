@@ -4,6 +4,7 @@
  * ever runs half-sandboxed. Once running, an error ends one stream, never
  * the process. */
 #define _GNU_SOURCE
+#include "audio/pulse_filter.h"
 #include "base/log.h"
 #include "config/cli.h"
 #include "config/config.h"
@@ -13,6 +14,7 @@
 #include "control/selftest.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_fs.h"
+#include "sandbox/sandbox_ipc.h"
 #include "sandbox/seccomp_app.h"
 #include "sandbox/sidecar.h"
 #include "sandbox/singleton.h"
@@ -153,6 +155,22 @@ static int run_sidecar(const struct tg_config *cfg)
     return code;
 }
 
+/* --socket pulseaudio: the command's sound goes through the filter; with
+ * no server to filter, it runs without sound, as with any socket asked
+ * for and missing. */
+static void sound_filter_up(void)
+{
+    char server[108], sock[108], err[300];
+    int rc;
+    if (sandbox_ipc_pulse_server(server, sizeof(server)) != 0)
+        log_warn("--socket pulseaudio: PULSE_SERVER=%s is not a local socket; the command gets no sound",
+                 getenv("PULSE_SERVER"));
+    else if ((rc = pulse_filter_start(server, sock, sizeof(sock), err, sizeof(err))) != 0)
+        log_msg(rc > 0 ? LOG_INFO : LOG_WARN, "%s", err);     /* none running: no news */
+    else
+        sandbox_ipc_pulse_via(sock);
+}
+
 static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile,
                        const struct seccomp_policy *policy)
 {
@@ -168,11 +186,15 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
             return TG_EXIT_FAILURE;
         }
     }
+    if (cfg->sockets & TG_SOCKET_PULSEAUDIO)
+        sound_filter_up();
     int started = sandbox_start(cfg, app_nofile, policy, &sb);
-    /* The sandbox holds the X cookie now (or never will). */
+    /* The sandbox holds the X cookie and the sound socket now (or never will). */
     x11_nested_forget();
+    pulse_filter_forget();
     if (started != 0) {
         x11_nested_stop();
+        pulse_filter_stop();
         return TG_EXIT_FAILURE;
     }
     struct loop *l = loop_new(cfg, sb.tun_fd, &sb);

@@ -111,22 +111,24 @@ static int ll_allow_control_dir(int rs)
 }
 
 
-static int landlock_apply(const struct tg_config *cfg, struct confine_status *st,
-                          char *err, size_t errlen)
+/* A ruleset that handles every right this kernel's Landlock knows (files,
+ * TCP, abstract unix sockets) and grants none yet: the fd, or -1 with err
+ * set; 0 (no fd, *abi 0) when the kernel has no Landlock. */
+static int ll_ruleset(long *abi_out, char *err, size_t errlen)
 {
+    *abi_out = 0;
     long abi = ll_create(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
     if (abi < 0) {
         if (errno == ENOSYS || errno == EOPNOTSUPP) {
             log_info("confinement: this kernel has no Landlock (%s; Linux 5.13+ with lsm=landlock); "
-                     "the gateway relies on its seccomp filter alone",
+                     "torgate relies on its seccomp filters alone",
                      errno == ENOSYS ? "not built in" : "disabled at boot");
             return 0;
         }
         snprintf(err, errlen, "cannot query Landlock: %s", strerror(errno));
         return -1;
     }
-    st->landlock_abi = (int)abi;
-
+    *abi_out = abi;
     struct tg_ll_ruleset_attr attr = { .handled_access_fs = ll_fs_rights((int)abi) };
     size_t size = sizeof(attr.handled_access_fs);
     if (abi >= 4) {
@@ -138,10 +140,19 @@ static int landlock_apply(const struct tg_config *cfg, struct confine_status *st
         size = sizeof(attr);
     }
     int rs = (int)ll_create(&attr, size, 0);
-    if (rs < 0) {
+    if (rs < 0)
         snprintf(err, errlen, "cannot create a Landlock ruleset (ABI %ld): %s", abi, strerror(errno));
-        return -1;
-    }
+    return rs;
+}
+
+static int landlock_apply(const struct tg_config *cfg, struct confine_status *st,
+                          char *err, size_t errlen)
+{
+    long abi;
+    int rs = ll_ruleset(&abi, err, errlen);
+    if (rs <= 0)
+        return rs;
+    st->landlock_abi = (int)abi;
     int rc = 0;
     if (abi >= 4) {
         struct tg_ll_net_port_attr np = { .allowed_access = TG_LL_NET_CONNECT_TCP,
@@ -206,7 +217,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
      * process; the value it set is the call's result, so carry on. */
     if (si->si_syscall == -1)
         return;
-    char msg[200] = "torgate: error: the gateway made system call ";
+    char msg[200] = "torgate: error: the gateway or its relay made system call ";
     size_t len = strlen(msg);
     char num[12];
     int n = 0;
@@ -245,9 +256,12 @@ static const int allowed[] = {
     SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
     SCMP_SYS(futex), SCMP_SYS(getrandom),
     SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
 #if defined(__SANITIZE_ADDRESS__)
-    /* Test builds: what ASan/UBSan reports and LeakSanitizer's exit-time
-     * scan (a ptrace-attached helper thread) need. */
+/* Test builds: what ASan/UBSan reports and LeakSanitizer's exit-time
+ * scan (a ptrace-attached helper thread) need. */
+static const int sanitizer_allowed[] = {
     SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(clone), SCMP_SYS(ptrace),
     SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink), SCMP_SYS(getdents),
     SCMP_SYS(getdents64), SCMP_SYS(lseek),
@@ -256,8 +270,49 @@ static const int allowed[] = {
     SCMP_SYS(getppid), SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep),
     SCMP_SYS(clock_nanosleep), SCMP_SYS(process_vm_readv), SCMP_SYS(pipe2),
     SCMP_SYS(getrlimit), SCMP_SYS(prlimit64), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
-#endif
 };
+#endif
+
+/* The lists, and memory that is never executable: no new code can be
+ * mapped in. libseccomp's status. */
+static int add_list(scmp_filter_ctx ctx, const int *list, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, list[i], 0);
+#if defined(__SANITIZE_ADDRESS__)
+    for (size_t i = 0; rc == 0 && i < sizeof(sanitizer_allowed) / sizeof(sanitizer_allowed[0]); i++)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_allowed[i], 0);
+#endif
+    return rc;
+}
+
+static int add_memory_rules(scmp_filter_ctx ctx)
+{
+    int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    return rc;
+}
+
+/* A filter whose default is SIGSYS, caught (on_sigsys), or NULL with err. */
+static scmp_filter_ctx sc_new(char *err, size_t errlen)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    if (sigaction(SIGSYS, &sa, NULL) != 0) {
+        snprintf(err, errlen, "cannot catch SIGSYS: %s", strerror(errno));
+        return NULL;
+    }
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+    if (ctx == NULL)
+        snprintf(err, errlen, "cannot create a seccomp filter (libseccomp)");
+    return ctx;
+}
 
 /* Rules with argument checks; each returns libseccomp's status. */
 static int add_arg_rules(scmp_filter_ctx ctx, const struct tg_config *cfg, pid_t child, pid_t self)
@@ -290,13 +345,8 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct tg_config *cfg, pid_t
     for (size_t i = 0; rc == 0 && i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
-    /* Memory, never executable: no new code can be mapped in. */
     if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-    if (rc == 0)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+        rc = add_memory_rules(ctx);
     /* Signals: to the sandbox (forwarding, and killing it on the way
      * out) and to itself (abort). */
     if (rc == 0 && child > 0) {
@@ -323,22 +373,10 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct tg_config *cfg, pid_t
 static int seccomp_apply(const struct tg_config *cfg, pid_t child, struct confine_status *st,
                          char *err, size_t errlen)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_sigsys;
-    sa.sa_flags = SA_SIGINFO;
-    if (sigaction(SIGSYS, &sa, NULL) != 0) {
-        snprintf(err, errlen, "cannot catch SIGSYS: %s", strerror(errno));
+    scmp_filter_ctx ctx = sc_new(err, errlen);
+    if (ctx == NULL)
         return -1;
-    }
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-    if (ctx == NULL) {
-        snprintf(err, errlen, "cannot create a seccomp filter (libseccomp)");
-        return -1;
-    }
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++)
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+    int rc = add_list(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]));
     if (rc == 0)
         rc = add_arg_rules(ctx, cfg, child, getpid());
     /* Removing its control socket at the end, only where Landlock bounds
@@ -384,5 +422,57 @@ int confine_gateway(const struct tg_config *cfg, unsigned layers, pid_t child,
              st->net_closed && cfg->nexpose > 0 ? " and the --expose ports" : "",
              st->abstract_scoped ? ", no abstract unix sockets" : "",
              st->seccomp ? "seccomp allow-list loaded" : "no seccomp");
+    return 0;
+}
+
+/* ---- a relay --------------------------------------------------------- */
+
+/* What a relay's poll loop calls: accepting from the sandbox, connecting
+ * to the one server it serves, the bytes between, memory, its log. */
+static const int relay_allowed[] = {
+    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(poll), SCMP_SYS(ppoll),
+    SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap),
+    SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(clock_gettime), SCMP_SYS(getpid),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+int confine_relay(char *err, size_t errlen)
+{
+    long abi;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
+        return -1;
+    }
+    int rs = ll_ruleset(&abi, err, errlen);
+    if (rs < 0)
+        return -1;
+    if (rs > 0) {
+        long r = syscall(SYS_landlock_restrict_self, rs, 0);
+        close(rs);
+        if (r != 0) {
+            snprintf(err, errlen, "cannot enforce the Landlock ruleset: %s", strerror(errno));
+            return -1;
+        }
+    }
+    scmp_filter_ctx ctx = sc_new(err, errlen);
+    if (ctx == NULL)
+        return -1;
+    int rc = add_list(ctx, relay_allowed, sizeof(relay_allowed) / sizeof(relay_allowed[0]));
+    if (rc == 0)
+        rc = add_memory_rules(ctx);
+    /* Unix stream sockets only: the server is a pathname socket. */
+    if (rc == 0)
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_UNIX),
+                              SCMP_A1(SCMP_CMP_MASKED_EQ, ~(unsigned long)(SOCK_NONBLOCK | SOCK_CLOEXEC)
+                                      & 0xffffffffu, SOCK_STREAM),
+                              SCMP_A2(SCMP_CMP_EQ, 0));
+    if (rc == 0)
+        rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (rc != 0 && !(rc == -EINVAL && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL)) {
+        snprintf(err, errlen, "cannot load a seccomp filter: %s", strerror(-rc));
+        return -1;
+    }
     return 0;
 }

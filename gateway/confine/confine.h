@@ -40,6 +40,12 @@ int confine_unlink_allowed(void);
 int confine_gateway(const struct tg_config *cfg, unsigned layers, pid_t child,
                     struct confine_status *st, char *err, size_t errlen);
 
+/* A relay of torgate's (the sound filter), after it holds its listening
+ * socket: no filesystem, no network but unix stream sockets, and the
+ * system calls of a poll loop; a call outside them ends the process.
+ * 0, or -1 with err set. */
+int confine_relay(char *err, size_t errlen);
+
 /* --check-confinement: in child processes confined as the gateway is
  * (each layer alone, then both), tries what the gateway must not be able
  * to do and what it must, and prints a table. Returns the exit status: 0

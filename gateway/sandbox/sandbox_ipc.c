@@ -18,9 +18,12 @@
  * is opened before anything is covered, and bound by its open file, so
  * what is shared is exactly the host's socket).
  *
- * Not covered here: sockets in the home directory (a pathname socket can be
- * anywhere the user can write), and datagrams sent to a path; see
- * docs/SECURITY.md. */
+ * The sound server is never shared itself: the command gets the socket of
+ * torgate's filter (audio/pulse_filter.c) where it looks for the server.
+ *
+ * Sockets elsewhere (in the home directory: a pathname socket can be
+ * anywhere the user can write) are kept out of reach by the connect()
+ * broker (unix_broker.c). */
 #define _GNU_SOURCE
 #include "sandbox/sandbox_ipc.h"
 #include "base/log.h"
@@ -40,6 +43,8 @@
 
 #define MAX_PLACES 16
 #define TMP_FLAGS (MS_NOSUID | MS_NODEV)
+
+static char pulse_via[108];     /* the sound filter's socket (audio/pulse_filter.c) */
 
 /* Something of the host's to put back once its directory is covered. */
 struct place {
@@ -108,6 +113,23 @@ static void runtime_dir(char *buf, size_t len)
         snprintf(buf, len, "%s", realpath(x, real) != NULL ? real : x);
     else
         snprintf(buf, len, "/run/user/%u", (unsigned)getuid());
+}
+
+int sandbox_ipc_pulse_server(char *out, size_t len)
+{
+    char xdg[PATH_MAX];
+    const char *v = getenv("PULSE_SERVER");
+    if (v != NULL && strncmp(v, "unix:", 5) == 0)
+        v += 5;
+    if (v != NULL && v[0] != '\0')
+        return v[0] == '/' && snprintf(out, len, "%s", v) < (int)len ? 0 : -1;
+    runtime_dir(xdg, sizeof(xdg));
+    return join(out, len, xdg, "pulse/native");
+}
+
+void sandbox_ipc_pulse_via(const char *sock)
+{
+    snprintf(pulse_via, sizeof(pulse_via), "%s", sock);
 }
 
 /* The first unix:path= of a D-Bus address, into out; 0 or -1. */
@@ -183,18 +205,11 @@ static void keep_named(struct places *ps, unsigned sockets, const char *xdg)
         keep_x11(ps, 1);       /* DISPLAY names the nested server (x11_nested.c) */
     else if ((sockets & TG_SOCKET_X11) || ((sockets & TG_SOCKET_FALLBACK_X11) && !wayland))
         keep_x11(ps, 0);
-    if (sockets & TG_SOCKET_PULSEAUDIO) {
-        v = getenv("PULSE_SERVER");
-        if (v != NULL && strncmp(v, "unix:", 5) == 0)
-            v += 5;
-        if (v != NULL && v[0] == '/')
-            snprintf(path, sizeof(path), "%s", v);
-        else if (join(path, sizeof(path), xdg, "pulse/native") != 0)
-            path[0] = '\0';
-        if (path[0] != '\0' && keep(ps, "pulseaudio", path, S_IFSOCK, 0, 1))
-            log_warn("--socket pulseaudio: the sound server is shared unfiltered; the command can "
-                     "ask it to load modules, which connect out or run code outside the sandbox");
-    }
+    /* The filter's socket, where the command looks for the server. */
+    if ((sockets & TG_SOCKET_PULSEAUDIO) && pulse_via[0] != '\0' &&
+        sandbox_ipc_pulse_server(path, sizeof(path)) == 0 &&
+        keep(ps, "pulseaudio (through torgate's filter)", pulse_via, S_IFSOCK, 0, 1))
+        snprintf(ps->p[ps->n - 1].path, sizeof(ps->p[ps->n - 1].path), "%s", path);
     if (sockets & TG_SOCKET_SESSION_BUS) {
         int n = 0;
         char own[PATH_MAX] = "";
@@ -296,7 +311,8 @@ static int put_back(const struct place *p, char *err, size_t errlen)
             snprintf(err, errlen, "cannot make %s in the sandbox: %s", p->path, strerror(errno));
             return -1;
         }
-    } else {
+    } else if (lstat(p->path, &now) != 0) {
+        /* (Where something is, outside the covered places, it is bound over.) */
         int fd = open(p->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0 || close(fd) != 0) {
             snprintf(err, errlen, "cannot make a place for %s at %s: %s", p->what, p->path, strerror(errno));
@@ -360,6 +376,7 @@ int sandbox_ipc_setup(const struct tg_config *cfg, char *err, size_t errlen)
 
     err[0] = '\0';
     runtime_dir(xdg, sizeof(xdg));
+    unix_broker_asked(cfg->sockets);
     keep_named(&ps, cfg->sockets, xdg);
     int nnamed = ps.n;
     keep_run(&ps);

@@ -12,4 +12,13 @@
  * or -1 with err set (and the command must not run). */
 int sandbox_ipc_setup(const struct tg_config *cfg, char *err, size_t errlen);
 
+/* Where the host's PulseAudio (or PipeWire pulse) server listens and the
+ * command will look for it: PULSE_SERVER's unix path, else the runtime
+ * directory's pulse/native. 0, or -1 when it is not a local socket. */
+int sandbox_ipc_pulse_server(char *out, size_t len);
+
+/* Before sandbox_start(): --socket pulseaudio gives the command this
+ * socket (the filter's) at that path. */
+void sandbox_ipc_pulse_via(const char *sock);
+
 #endif

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include "sandbox/unix_broker.h"
 #include "base/log.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,20 +187,29 @@ static int open_target(pid_t pid, const char *path)
 /* A desktop socket the command looked for and was not given: said once
  * per kind, with the option that would give it (the command itself only
  * says "cannot open display"). */
+static unsigned asked;
+
+void unix_broker_asked(unsigned sockets)
+{
+    asked = sockets;
+}
+
 static void hint(const char *path)
 {
     static _Atomic int said[4];
-    static const struct { const char *has, *what, *fix; } kinds[] = {
-        { "/tmp/.X11-unix/X", "an X server", "--x11 nested gives it one of its own, --socket x11 shares yours" },
-        { "/wayland-", "your Wayland display", "--socket wayland shares it" },
-        { "/pulse/native", "your sound server", "--socket pulseaudio shares it (unfiltered)" },
-        { "/bus", "the D-Bus session bus", "--socket session-bus shares it" },
+    static const struct { const char *has, *what, *fix; unsigned bits; } kinds[] = {
+        { "/tmp/.X11-unix/X", "an X server", "--x11 nested gives it one of its own, --socket x11 shares yours",
+          TG_SOCKET_X11 | TG_SOCKET_FALLBACK_X11 | TG_SOCKET_X11_NESTED },
+        { "/wayland-", "your Wayland display", "--socket wayland shares it", TG_SOCKET_WAYLAND },
+        { "/pulse/native", "your sound server", "--socket pulseaudio gives it one, through torgate's filter",
+          TG_SOCKET_PULSEAUDIO },
+        { "/bus", "the D-Bus session bus", "--socket session-bus shares it", TG_SOCKET_SESSION_BUS },
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         const char *at = strstr(path, kinds[i].has);
         if (at == NULL || (i == 3 && at[strlen(kinds[i].has)] != '\0'))
             continue;
-        if (atomic_exchange(&said[i], 1) == 0)
+        if (!(asked & kinds[i].bits) && atomic_exchange(&said[i], 1) == 0)
             log_warn("the command looked for %s (%s), which is not shared with it: %s", kinds[i].what,
                      path, kinds[i].fix);
         return;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of fuzz_socks_reply and fuzz_packet (the DNS
-corpus has make_dns_corpus.py): a few well-formed inputs of each kind, from
-which libFuzzer mutates. Usage: tests/fuzz/make_corpus.py (rewrites
-tests/fuzz/corpus/socks_reply and tests/fuzz/corpus/packet)."""
+"""Writes the seed corpora of fuzz_socks_reply, fuzz_packet and fuzz_pulse
+(the DNS corpus has make_dns_corpus.py): a few well-formed inputs of each
+kind, from which libFuzzer mutates. Usage: tests/fuzz/make_corpus.py
+(rewrites tests/fuzz/corpus/socks_reply, packet and pulse)."""
 
 import os
 import struct
@@ -90,6 +90,41 @@ def packets():
         write("packet", k, v)
 
 
+def pulse():
+    """Sessions of fuzz_pulse: records side (1: client, 0: server),
+    length, bytes; PulseAudio's packets as libpulse and the daemon send
+    them."""
+    def u32(*v):
+        return b"".join(b"L" + struct.pack("!I", x) for x in v)
+
+    def control(body):
+        return struct.pack("!IIIII", len(body), 0xffffffff, 0, 0, 0) + body
+
+    def audio(n, channel=0):
+        return struct.pack("!IIIII", n, channel, 0, 0, 0) + bytes(range(256)) * (n // 256) + bytes(n % 256)
+
+    def rec(side, data):
+        return struct.pack("!BH", side, len(data)) + data
+
+    auth = control(u32(8, 0, 35 | 0xc0000000) + b"x" + struct.pack("!I", 256) + bytes(256))
+    name = control(u32(9, 1) + b"P" + b"tapplication.name\x00L" + struct.pack("!I", 4) + b"x" +
+                   struct.pack("!I", 4) + b"cat\x00" + b"N")
+    play = control(u32(3, 2) + b"a" + b"\x03" + b"L" + struct.pack("!I", 44100))
+    reply = control(u32(2, 0, 35))
+    seeds = {
+        "handshake": rec(1, auth) + rec(0, reply) + rec(1, name) + rec(0, control(u32(2, 1, 7))),
+        "playback": rec(1, auth + name + play) + rec(0, reply) + rec(1, audio(1024)) +
+                    rec(0, control(u32(61, 0xffffffff, 0, 4096))) + rec(1, audio(4096)[:2000]) +
+                    rec(1, audio(4096)[2000:]),
+        "refused-mid-packet": rec(0, audio(600, 3)[:300]) + rec(1, control(u32(51, 4) + b"tmodule-null-sink\x00")) +
+                              rec(0, audio(600, 3)[300:]) + rec(1, control(u32(7, 5))),
+        "split-descriptors": b"".join(rec(1, auth[i:i + 7]) for i in range(0, 40, 7)) + rec(1, auth[42:]),
+    }
+    for k, v in seeds.items():
+        write("pulse", k, v)
+
+
 if __name__ == "__main__":
     socks()
     packets()
+    pulse()
