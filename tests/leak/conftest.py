@@ -85,8 +85,8 @@ def probe(mode, servers):
     returns its results; probe.run(argv) runs any command, returning the
     CompletedProcess."""
     class Probe:
-        def run(self, argv):
-            return leakenv.run_probe(mode, argv, servers.socks_addr)
+        def run(self, argv, opts=(), env=None):
+            return leakenv.run_probe(mode, argv, servers.socks_addr, opts=opts, env=env)
 
         def __call__(self, steps):
             return leakenv.results(self.run(leakenv.probe_argv(steps)))

@@ -213,20 +213,22 @@ def probe_argv(steps):
     return [tgutil.PY, PROBE, json.dumps(steps)]
 
 
-def mode_argv(mode, argv, socks):
-    """The command line that runs argv in mode (see MODES)."""
+def mode_argv(mode, argv, socks, opts=()):
+    """The command line that runs argv in mode (see MODES); opts are
+    torgate's options where torgate is asked (the protection under test
+    may need one, as --socket pulseaudio's filter)."""
     if mode == "torgate":
-        return tgutil.torgate_argv(["--"] + argv, socks)
+        return tgutil.torgate_argv(list(opts) + ["--"] + argv, socks)
     if mode == "no-seccomp":
-        return tgutil.torgate_argv(["--seccomp", "off", "--"] + argv, socks)
+        return tgutil.torgate_argv(list(opts) + ["--seccomp", "off", "--"] + argv, socks)
     if mode == "host":
         return tgutil.user_prefix() + argv
     return [tgutil.PY, "-B", MINUS_ONE, "--drop", mode, "--socks", socks, "--"] + argv
 
 
-def run_probe(mode, argv, socks, timeout=90):
+def run_probe(mode, argv, socks, timeout=90, opts=(), env=None):
     """Runs argv (e.g. probe_argv(...)) in mode; returns a CompletedProcess."""
-    proc = subprocess.Popen(mode_argv(mode, argv, socks), env=tgutil.torgate_env(),
+    proc = subprocess.Popen(mode_argv(mode, argv, socks, opts), env=tgutil.torgate_env(env),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     out, err = tgutil.communicate(proc, timeout)
