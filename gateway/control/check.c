@@ -224,12 +224,13 @@ static void check_resolv(struct result *r)
  * the desktop it may reach (sandbox_identity.c, sandbox_ipc.c). */
 static void check_sees(const struct tg_config *cfg, struct result *r)
 {
-    char names[160] = "";
+    char names[224] = "";
     size_t off = 0;
     for (unsigned bit = 1; options_socket_name(bit) != NULL; bit <<= 1)
         if ((cfg->sockets & bit) && off < sizeof(names)) {
-            int n = snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
-                             options_socket_name(bit));
+            int n = snprintf(names + off, sizeof(names) - off, "%s%s%s", off ? ", " : "",
+                             options_socket_name(bit),
+                             bit == TG_SOCKET_PULSEAUDIO ? " (through torgate's sound filter)" : "");
             off += n > 0 ? (size_t)n : 0;
         }
     say(r, 'y', "commands see hostname " TG_SANDBOX_HOSTNAME ", machine-id " TG_SANDBOX_MACHINE_ID

@@ -127,12 +127,13 @@ def test_check_says_what_commands_see_and_share(servers, user_tmp):
         sees = line(cp, "commands see hostname host")
         assert "machine-id b08dfa6083e7567a1921a715000001fb" in sees and "your time zone" in sees, sees
         assert line(cp, "reach no unix socket of a program outside (--socket NAME shares one)")
-        conf.write_text("socket = wayland\nsocket = ssh-agent\nutc = yes\ngeneric-user = yes\n")
+        conf.write_text("socket = wayland\nsocket = ssh-agent\nsocket = pulseaudio\nutc = yes\ngeneric-user = yes\n")
         os.chmod(str(conf), 0o644)
         cp = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     sees = line(cp, "commands see hostname host")
     assert "UTC as the time zone" in sees and "the user name user (/home/user)" in sees, sees
-    assert line(cp, "reach no unix socket of a program outside but: wayland, ssh-agent")
+    assert line(cp, "reach no unix socket of a program outside but: wayland, pulseaudio (through "
+                    "torgate's sound filter), ssh-agent")
 
 
 class FakeControl(tgutil.LoopbackServer):
