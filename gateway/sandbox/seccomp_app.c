@@ -7,10 +7,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,11 +230,13 @@ static scmp_filter_ctx build(const struct seccomp_policy *p, int native, int bro
     return ctx;
 }
 
-/* For 32-bit x86, libseccomp turns a family rule on socket(2) into one on
- * socketcall(2) that matches every family (socketcall's arguments are in
- * memory), which would take all sockets from 32-bit programs. So the x86
- * part is built without family rules and merged in: those rules bind 64-bit
- * and x32 programs only (docs/seccomp.md). */
+/* 32-bit x86 (int $0x80, which any program may use, 64-bit ones too) is
+ * built apart and merged in: its connect cannot go to the broker, and its
+ * family rules are not libseccomp's to write. libseccomp turns a family
+ * rule on socket(2) into one on socketcall(2) too, whose arguments are in
+ * memory that seccomp cannot read, and refuses two such rules with
+ * different actions; so the x86 part is built without them, and
+ * i386_families() puts them in front of the whole filter. */
 static scmp_filter_ctx build_all(const struct seccomp_policy *p, int broker, char *err, size_t errlen)
 {
     scmp_filter_ctx ctx = build(p, 1, broker, err, errlen);
@@ -254,6 +258,72 @@ static scmp_filter_ctx build_all(const struct seccomp_policy *p, int broker, cha
 #endif
     return ctx;
 }
+
+#if defined(__x86_64__)
+#define I386_SOCKETCALL 102
+#define I386_SOCKET     359
+#define I386_SOCKETPAIR 360
+#define SOCKETCALL_SOCKET 1     /* SYS_SOCKET */
+
+/* The family rules for 32-bit x86, as BPF to run before the rest: for
+ * socket(2) and socketpair(2) by their own numbers each denied family
+ * gets its action; socketcall(SYS_SOCKET), whose family cannot be read,
+ * gets the first rule's action for every family. 32-bit glibc makes its
+ * sockets that way, so while the policy names families, 32-bit programs
+ * have no sockets but socketpair's (docs/seccomp.md). Anything else falls
+ * through to the instruction after the block. The number of
+ * instructions (0: no family rule), or -1 when max is too small. */
+static int i386_families(const struct seccomp_policy *p, struct sock_filter *buf, int max)
+{
+    const struct seccomp_rule *fam[SECCOMP_POLICY_MAX_RULES];
+    int nf = 0, n = 0, out[4 + 2], nout = 0, next = -1;
+    if (denied_whole(p, SCMP_SYS(socket)))
+        return 0;
+    for (size_t i = 0; i < p->nrules && nf < SECCOMP_POLICY_MAX_RULES; i++)
+        if (p->rules[i].kind == SECCOMP_RULE_SOCKET)
+            fam[nf++] = &p->rules[i];
+    if (nf == 0)
+        return 0;
+    if (max < 16 + 4 * nf)
+        return -1;
+    const uint32_t arch = offsetof(struct seccomp_data, arch), nr = offsetof(struct seccomp_data, nr);
+    const uint32_t a0 = offsetof(struct seccomp_data, args[0]);    /* its low half: i386's whole */
+#define EMIT(code, k, jt, jf) (buf[n++] = (struct sock_filter)BPF_JUMP(code, k, jt, jf))
+    EMIT(BPF_LD | BPF_W | BPF_ABS, arch, 0, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 1, 0);
+    out[nout++] = n;
+    EMIT(BPF_JMP | BPF_JA, 0, 0, 0);
+    EMIT(BPF_LD | BPF_W | BPF_ABS, nr, 0, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, I386_SOCKETCALL, 0, 4);
+    EMIT(BPF_LD | BPF_W | BPF_ABS, a0, 0, 0);
+    EMIT(BPF_JMP | BPF_JEQ | BPF_K, SOCKETCALL_SOCKET, 1, 0);
+    out[nout++] = n;
+    EMIT(BPF_JMP | BPF_JA, 0, 0, 0);
+    EMIT(BPF_RET | BPF_K, action_of(p, fam[0]->err), 0, 0);
+    const uint32_t calls[2] = { I386_SOCKET, I386_SOCKETPAIR };
+    for (int c = 0; c < 2; c++) {
+        if (next >= 0)                 /* the first call's "not this one" lands here */
+            buf[next].k = (uint32_t)(n - next - 1);
+        EMIT(BPF_JMP | BPF_JEQ | BPF_K, calls[c], 1, 0);     /* A holds nr */
+        if (c == 0)
+            next = n;
+        else
+            out[nout++] = n;
+        EMIT(BPF_JMP | BPF_JA, 0, 0, 0);
+        EMIT(BPF_LD | BPF_W | BPF_ABS, a0, 0, 0);
+        for (int f = 0; f < nf; f++) {
+            EMIT(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fam[f]->family, 0, 1);
+            EMIT(BPF_RET | BPF_K, action_of(p, fam[f]->err), 0, 0);
+        }
+        out[nout++] = n;
+        EMIT(BPF_JMP | BPF_JA, 0, 0, 0);
+    }
+#undef EMIT
+    for (int i = 0; i < nout; i++)
+        buf[out[i]].k = (uint32_t)(n - out[i] - 1);
+    return n;
+}
+#endif
 
 /* libseccomp 2.5 exports BPF only to an fd. */
 static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out, char *err, size_t errlen)
@@ -303,6 +373,31 @@ int seccomp_app_compile(const struct seccomp_policy *p, int broker, struct sock_
         return -1;
     int rc = export_bpf(ctx, out, err, errlen);
     seccomp_release(ctx);
+#if defined(__x86_64__)
+    static struct sock_filter block[16 + 4 * SECCOMP_POLICY_MAX_RULES];
+    int nb = rc == 0 ? i386_families(p, block, (int)(sizeof(block) / sizeof(block[0]))) : 0;
+    if (nb > 0 && out->len + nb > BPF_MAXINSNS) {
+        snprintf(err, errlen, "the filter has more than the kernel's %d instructions; use fewer rules",
+                 BPF_MAXINSNS);
+        rc = -1;
+    } else if (nb > 0) {
+        struct sock_filter *all = realloc(out->filter, (out->len + (size_t)nb) * sizeof(*all));
+        if (all == NULL) {
+            snprintf(err, errlen, "out of memory for the filter");
+            rc = -1;
+        } else {
+            memmove(all + nb, all, out->len * sizeof(*all));
+            memcpy(all, block, (size_t)nb * sizeof(*all));
+            out->filter = all;
+            out->len = (unsigned short)(out->len + nb);
+        }
+    }
+    if (rc != 0) {
+        free(out->filter);
+        out->filter = NULL;
+        out->len = 0;
+    }
+#endif
     return rc;
 }
 

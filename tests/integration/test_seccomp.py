@@ -270,14 +270,20 @@ def run32(run_torgate, args, probe32):
 
 def test_32bit_syscalls_filtered(run_torgate, user_tmp, probe32):
     """The x86 (int $0x80) syscall table has other numbers: the filter
-    covers it too, and 32-bit sockets, which glibc makes through
-    socketcall(2), still work."""
+    covers it too. socket(2) by its own number follows the family rules
+    (no AF_VSOCK); socketcall(SYS_SOCKET), whose family seccomp cannot
+    read, is refused while the policy names families; socketpair works.
+    (tests/unit/test_seccomp_filter.c proves the same on the filter where
+    32-bit programs cannot run.)"""
     res = run32(run_torgate, [], probe32)
     for name in ("keyctl", "bpf", "perf", "userfaultfd", "io_uring"):
         assert res[name] == "ENOSYS", res
-    assert res["uname"] == "ok" and res["inet"] == "ok" and res["socketcall_inet"] == "ok", res
+    assert res["uname"] == "ok" and res["inet"] == "ok" and res["socketpair"] == "ok", res
+    assert res["vsock"] == res["socketcall_vsock"] == res["socketcall_inet"] == "EAFNOSUPPORT", res
     off = run32(run_torgate, ["--seccomp", "off"], probe32)
     assert off["keyctl"] == "ok" and off["userfaultfd"] == "ok" and off["bpf"] == "EPERM", off
+    assert off["socketcall_inet"] == "ok", off
     pol = policy_file(user_tmp, "deny uname ENOSYS\ndeny userns\n")
     res = run32(run_torgate, ["--seccomp", pol], probe32)
     assert res["uname"] == "ENOSYS" and res["clone3"] == "ENOSYS" and res["keyctl"] == "ok", res
+    assert res["socketcall_inet"] == "ok", res

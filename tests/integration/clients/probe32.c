@@ -85,11 +85,21 @@ void _start(void)
     fd_probe("io_uring", sc(425, 1, (long)attr, 0, 0, 0));
     r = sc(122, (long)uts, 0, 0, 0, 0);
     out("uname", r < 0 ? r : 0);
-    /* socket(2) itself, and through socketcall(2) as 32-bit glibc does:
-     * ordinary sockets must work both ways. */
+    /* socket(2) itself, and through socketcall(2) as 32-bit glibc does;
+     * AF_VSOCK (40) both ways; socketpair(2). */
     fd_probe("inet", sc(359, 2, 1, 0, 0, 0));
+    fd_probe("vsock", sc(359, 40, 1, 0, 0, 0));
     long args[3] = { 2, 1, 0 };
     fd_probe("socketcall_inet", sc(102, 1, (long)args, 0, 0, 0));
+    args[0] = 40;
+    fd_probe("socketcall_vsock", sc(102, 1, (long)args, 0, 0, 0));
+    long sv[2] = { -1, -1 };
+    r = sc(360, 1, 1, 0, (long)sv, 0);
+    if (r == 0) {
+        sc(6, sv[0], 0, 0, 0, 0);
+        sc(6, sv[1], 0, 0, 0, 0);
+    }
+    out("socketpair", r);
     /* clone3 with a size the kernel rejects: EINVAL if reached at all. */
     zero(attr, sizeof(attr));
     r = sc(435, (long)attr, 1, 0, 0, 0);
