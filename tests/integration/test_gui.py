@@ -150,3 +150,38 @@ def test_x11_nested_needs_a_display(run_torgate):
     assert cp.returncode == 125, describe(cp)
     assert "--x11 nested shows the command's X server as a window on your display, and DISPLAY " \
            "is not set" in cp.stderr, describe(cp)
+
+
+@pytest.mark.skipif(shutil.which("xterm") is None or shutil.which("xdotool") is None,
+                    reason="xterm and xdotool are not installed (scripts/install-deps --tests)")
+def test_nested_cannot_type_into_your_terminal(run_torgate, xvfb):
+    """A terminal of yours (xterm running a shell) on your display. From
+    outside, xdotool types `touch MARK` and Return into it and your shell
+    runs it: any client of a shared X server could. With --x11 nested the
+    same xdotool, inside, finds no terminal and types into its own server:
+    no mark; with no X option it has no display at all."""
+    d = tempfile.mkdtemp(prefix="torgate-xterm-")
+    os.chmod(d, 0o755)
+    tgutil.give_to_test_user(d)
+    mark = os.path.join(d, "typed")
+    env = tgutil.torgate_env({"DISPLAY": xvfb})
+    term = subprocess.Popen(tgutil.user_prefix() + ["xterm", "-geometry", "80x24+0+0", "-e", "sh"],
+                            env=env, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    attack = ("xdotool search --class XTerm; echo found=$?; "
+              "xdotool mousemove 20 20 type 'touch %s'; xdotool key Return; sleep 0.5" % mark)
+    try:
+        tgutil.wait_until(lambda: subprocess.run(["xdotool", "search", "--class", "XTerm"], env=env,
+                                                 capture_output=True).returncode == 0,
+                          15, "xterm to map its window")
+        nested = run_torgate(["--x11", "nested", "--", "sh", "-c", attack], env={"DISPLAY": xvfb})
+        plain = run_torgate(["--", "sh", "-c", attack], env={"DISPLAY": xvfb})
+        time.sleep(0.5)
+        assert not os.path.exists(mark), describe(nested) + describe(plain)
+        subprocess.run(["sh", "-c", attack], env=env, capture_output=True, timeout=30)
+        tgutil.wait_until(lambda: os.path.exists(mark), 10, "the shell in xterm to run what was typed")
+    finally:
+        term.kill()
+        term.wait()
+        shutil.rmtree(d, ignore_errors=True)
+    assert nested.returncode == 0 and "found=1" in nested.stdout, describe(nested)
+    assert "found=1" in plain.stdout and "Can't open display" in plain.stderr, describe(plain)
