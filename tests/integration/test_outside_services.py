@@ -173,3 +173,64 @@ def test_bus_in_tmp_cannot_start_programs(run_torgate, session_bus):
     assert cp.returncode != 0 and not os.path.exists(mark), describe(cp)
     outside(send, {"DBUS_SESSION_BUS_ADDRESS": addr}, check=False)
     tgutil.wait_until(lambda: os.path.exists(mark), 10, "the bus to start its service")
+
+
+@pytest.fixture
+def ssh_master(home):
+    """A private sshd on loopback and a ControlMaster connection to it,
+    its socket where the sandbox sees it (as ~/.ssh's would be). Root
+    only: sshd needs /run/sshd, and the unprivileged suite's user (nobody)
+    is a locked account with no shell."""
+    if shutil.which("sshd") is None:
+        pytest.skip("sshd is not installed: openssh-server, which install-deps leaves out (its package "
+                    "starts an SSH service on port 22); install it to run this test")
+    need("ssh", "ssh-keygen")
+    if tgutil.get_test_user():
+        pytest.skip("nobody cannot log in over ssh (a locked account, nologin); the root run tests this")
+    for key in ("hostkey", "userkey"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", os.path.join(home, key)],
+                       check=True, timeout=30)
+    shutil.copyfile(os.path.join(home, "userkey.pub"), os.path.join(home, "authorized_keys"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = os.path.join(home, "sshd_config")
+    with open(conf, "w") as f:
+        f.write("ListenAddress 127.0.0.1:%d\nHostKey %s/hostkey\nAuthorizedKeysFile %s/authorized_keys\n"
+                "PidFile none\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n"
+                "KbdInteractiveAuthentication no\n" % (port, home, home))
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    sshd = subprocess.Popen([shutil.which("sshd"), "-D", "-e", "-f", conf], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    cm = os.path.join(home, "cm-root@127.0.0.1:%d" % port)
+    opts = ["-F", "none", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-S", cm]
+    try:
+        tgutil.wait_until(lambda: subprocess.run(["ssh-keyscan", "-p", str(port), "127.0.0.1"],
+                                                 capture_output=True).returncode == 0, 15, "sshd to listen")
+        subprocess.run(["ssh"] + opts + ["-i", os.path.join(home, "userkey"), "-o",
+                                         "UserKnownHostsFile=%s/known_hosts" % home, "-o",
+                                         "StrictHostKeyChecking=no", "-p", str(port), "-M", "-o",
+                                         "ControlPersist=60", "-fN", "root@127.0.0.1"],
+                       check=True, timeout=30, capture_output=True)
+        yield opts
+    finally:
+        subprocess.run(["ssh"] + opts + ["-O", "exit", "x"], capture_output=True, timeout=30)
+        sshd.terminate()
+        sshd.wait(10)
+
+
+def test_ssh_control_master_cannot_be_ridden(run_torgate, home, ssh_master):
+    """`ssh -S SOCKET HOST CMD` rides a master connection made outside:
+    CMD runs on the server over a connection that is not Tor's. From
+    inside, the master's socket is refused (the connect() broker); from
+    outside, the master answers and runs the command."""
+    mark = os.path.join(home, "ran")
+    check = ["ssh"] + ssh_master + ["-O", "check", "x"]
+    cp = run_torgate(["--", "sh", "-c", "%s; echo check=$?; ssh %s -o ControlMaster=no x 'touch %s'" %
+                      (" ".join(check), " ".join(ssh_master), mark)])
+    assert "check=255" in cp.stdout and not os.path.exists(mark), describe(cp)
+    assert "a unix socket of a program outside the sandbox; refused" in cp.stderr, describe(cp)
+    out = subprocess.run(check, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "Master running" in out.stderr, out.stderr
+    subprocess.run(["ssh"] + ssh_master + ["x", "touch %s" % mark], check=True, timeout=30)
+    assert os.path.exists(mark)
