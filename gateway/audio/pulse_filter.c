@@ -228,6 +228,9 @@ int pulse_filter_start(const char *server, char *sock, size_t socklen, char *err
         (void)signal(SIGPIPE, SIG_IGN);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(1);
+        /* Out of the terminal's process group: Ctrl-C is the command's to
+         * take (torgate forwards it), not a reason to lose its sound. */
+        (void)setpgid(0, 0);
         /* Only its socket, the log and nothing else of torgate's. */
         if (dup2(lfd, 3) != 3 || close_range(4, ~0u, 0) != 0 || confine_relay(cerr, sizeof(cerr)) != 0) {
             log_error("sound: the filter cannot confine itself: %s; the command gets no sound",

@@ -101,6 +101,9 @@ static pid_t spawn(int n, const char *title)
     /* With torgate, however it ends. */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
         _exit(127);
+    /* Out of the terminal's process group: Ctrl-C is the command's to
+     * take (torgate forwards it), not a reason to lose its display. */
+    (void)setpgid(0, 0);
     /* Its chatter (and a complaint about the cookie, gone by its exit)
      * is not the command's output; a failure to start is told by its
      * exit (wait_socket). */

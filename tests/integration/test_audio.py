@@ -11,6 +11,7 @@ import array
 import math
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -193,3 +194,17 @@ def test_browser_profiles_get_sound_through_the_filter(run_torgate, pulse, profi
     assert cp.returncode == 0, describe(cp)
     assert "Server Name: pulseaudio" in cp.stdout and "rc=1" in cp.stdout, describe(cp)
     assert REFUSED % "LOAD_MODULE" in cp.stderr, describe(cp)
+
+
+def test_ctrl_c_keeps_the_sound(popen_torgate, pulse):
+    """Ctrl-C goes to the terminal's whole process group; torgate passes it
+    to the command, which may ignore it, as a shell does. The sound filter
+    is not in that group: the command still has its sound after."""
+    env = {k: pulse.env.get(k) for k in ("HOME", "XDG_RUNTIME_DIR", "PULSE_CLIENTCONFIG")}
+    env.update({"PULSE_SERVER": None, "DISPLAY": None, "DBUS_SESSION_BUS_ADDRESS": None})
+    p = popen_torgate(["--socket", "pulseaudio", "--", "sh", "-c",
+                       "trap '' INT; echo up; sleep 2; pactl info | grep 'Server Name'"], env=env)
+    assert p.stdout.readline() == "up\n"
+    os.killpg(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0 and "Server Name: pulseaudio" in out, (out, err)

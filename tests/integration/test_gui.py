@@ -8,6 +8,7 @@ server. The X server is a private Xvfb on a free display number."""
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -143,6 +144,18 @@ def test_x11_nested(run_torgate, xvfb):
                                              capture_output=True).returncode == 1,
                       10, "Xephyr to end with torgate")
     assert not [d for d in os.listdir("/tmp") if d.startswith("torgate-x11-")], os.listdir("/tmp")
+
+
+def test_ctrl_c_keeps_the_nested_display(popen_torgate, xvfb):
+    """Ctrl-C goes to the terminal's whole process group; a command that
+    ignores it keeps its nested X server (Xephyr is not in that group)."""
+    p = popen_torgate(["--x11", "nested", "--", "sh", "-c",
+                       "trap '' INT; echo up; sleep 2; xdpyinfo >/dev/null; echo x=$?"],
+                      env={"DISPLAY": xvfb})
+    assert p.stdout.readline() == "up\n"
+    os.killpg(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0 and "x=0" in out, (out, err)
 
 
 def test_x11_nested_needs_a_display(run_torgate):
