@@ -18,6 +18,7 @@
  * the user's, so the command needs no cookie. */
 #define _GNU_SOURCE
 #include "audio/pulse_filter.h"
+#include "base/helper.h"
 #include "base/log.h"
 #include "confine/confine.h"
 #include "pulse/stream.h"
@@ -30,11 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_CLIENTS 32
@@ -212,8 +211,7 @@ int pulse_filter_start(const char *server, char *sock, size_t socklen, char *err
     int lfd = listen_at(err, errlen);
     if (lfd < 0)
         return -1;
-    pid_t parent = getpid();
-    filter = fork();
+    filter = helper_fork(SIGKILL);
     if (filter < 0) {
         snprintf(err, errlen, "--socket pulseaudio: cannot start the sound filter: %s", strerror(errno));
         close(lfd);
@@ -222,15 +220,7 @@ int pulse_filter_start(const char *server, char *sock, size_t socklen, char *err
     }
     if (filter == 0) {
         char cerr[256] = "";
-        sigset_t none;
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        (void)signal(SIGPIPE, SIG_IGN);
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-            _exit(1);
-        /* Out of the terminal's process group: Ctrl-C is the command's to
-         * take (torgate forwards it), not a reason to lose its sound. */
-        (void)setpgid(0, 0);
+        (void)signal(SIGPIPE, SIG_IGN);     /* a client gone is one connection closed */
         /* Only its socket, the log and nothing else of torgate's. */
         if (dup2(lfd, 3) != 3 || close_range(4, ~0u, 0) != 0 || confine_relay(cerr, sizeof(cerr)) != 0) {
             log_error("sound: the filter cannot confine itself: %s; the command gets no sound",
@@ -247,19 +237,10 @@ int pulse_filter_start(const char *server, char *sock, size_t socklen, char *err
 
 void pulse_filter_forget(void)
 {
-    if (path[0] != '\0')
-        (void)unlink(path);
-    if (dir[0] != '\0')
-        (void)rmdir(dir);
-    path[0] = dir[0] = '\0';
+    helper_forget(path, dir);
 }
 
 void pulse_filter_stop(void)
 {
-    if (filter > 0) {
-        (void)kill(filter, SIGKILL);
-        while (waitpid(filter, NULL, 0) < 0 && errno == EINTR)
-            ;
-        filter = -1;
-    }
+    helper_stop(&filter, SIGKILL);
 }

@@ -12,6 +12,7 @@
  * is unlinked once the sandbox holds it. */
 #define _GNU_SOURCE
 #include "sandbox/x11_nested.h"
+#include "base/helper.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -88,22 +89,9 @@ static pid_t spawn(int n, const char *title)
 {
     char disp[16];
     snprintf(disp, sizeof(disp), ":%d", n);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = helper_fork(SIGTERM);
     if (pid != 0)
         return pid;
-    /* torgate blocks the signals its loop reads, and ignores SIGPIPE: an
-     * X server must have them back, or it would outlive torgate. */
-    sigset_t none;
-    sigemptyset(&none);
-    (void)sigprocmask(SIG_SETMASK, &none, NULL);
-    (void)signal(SIGPIPE, SIG_DFL);
-    /* With torgate, however it ends. */
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
-        _exit(127);
-    /* Out of the terminal's process group: Ctrl-C is the command's to
-     * take (torgate forwards it), not a reason to lose its display. */
-    (void)setpgid(0, 0);
     /* Its chatter (and a complaint about the cookie, gone by its exit)
      * is not the command's output; a failure to start is told by its
      * exit (wait_socket). */
@@ -221,19 +209,10 @@ int x11_nested_start(const char *title, char *err, size_t errlen)
 
 void x11_nested_forget(void)
 {
-    if (cookie[0] != '\0')
-        (void)unlink(cookie);
-    if (dir[0] != '\0')
-        (void)rmdir(dir);
-    cookie[0] = dir[0] = '\0';
+    helper_forget(cookie, dir);
 }
 
 void x11_nested_stop(void)
 {
-    if (server > 0) {
-        (void)kill(server, SIGTERM);
-        while (waitpid(server, NULL, 0) < 0 && errno == EINTR)
-            ;
-        server = -1;
-    }
+    helper_stop(&server, SIGTERM);
 }

@@ -12,9 +12,7 @@ import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import threading
 import time
 import wave
 
@@ -92,37 +90,12 @@ def test_information_and_volume_pass(run_torgate, pulse):
     assert " 37% " in out.stdout, out.stdout + describe(cp)
 
 
-class Canary:
-    """A listener on host loopback that records who connects."""
-
-    def __init__(self):
-        self.s = socket.socket()
-        self.s.bind(("127.0.0.1", 0))
-        self.s.listen(8)
-        self.port = self.s.getsockname()[1]
-        self.hits = 0
-        self.t = threading.Thread(target=self._serve, daemon=True)
-        self.t.start()
-
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.s.accept()
-            except OSError:
-                return
-            self.hits += 1
-            c.close()
-
-    def close(self):
-        self.s.close()
-
-
 def test_tunnel_module_refused(run_torgate, pulse):
     """`pactl load-module module-tunnel-sink server=tcp:127.0.0.1:PORT`
     makes the daemon, outside, connect to that address around Tor. From
     outside it does (the canary counts it); from inside it is refused, the
     daemon loads nothing and the canary sees nobody."""
-    canary = Canary()
+    canary = tgutil.Canary()
     try:
         args = ["load-module", "module-tunnel-sink", "server=tcp:127.0.0.1:%d" % canary.port,
                 "sink_name=tunnel_out"]

@@ -11,7 +11,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
@@ -40,30 +39,6 @@ def home():
 def outside(args, env, check=True, **kw):
     return subprocess.run(tgutil.user_prefix() + args, env=tgutil.torgate_env(env), cwd="/",
                           capture_output=True, text=True, timeout=30, check=check, **kw)
-
-
-class Canary:
-    """A TCP listener on host loopback that counts connections."""
-
-    def __init__(self):
-        self.s = socket.socket()
-        self.s.bind(("127.0.0.1", 0))
-        self.s.listen(8)
-        self.port = self.s.getsockname()[1]
-        self.hits = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.s.accept()
-            except OSError:
-                return
-            self.hits += 1
-            c.close()
-
-    def close(self):
-        self.s.close()
 
 
 def test_screen_outside_cannot_be_asked(run_torgate, home):
@@ -103,7 +78,7 @@ def test_dirmngr_outside_cannot_fetch(run_torgate, home):
     os.mkdir(gh, 0o700)
     tgutil.give_to_test_user(gh)
     env = {"GNUPGHOME": gh}
-    canary = Canary()
+    canary = tgutil.Canary()
     args = ["gpg", "--batch", "--no-autostart", "--keyserver", "hkp://127.0.0.1:%d" % canary.port,
             "--recv-keys", "0x0123456789ABCDEF0123456789ABCDEF01234567"]
     try:

@@ -496,3 +496,15 @@ class LoopbackServer:
 
     def close(self):
         self.sock.close()
+
+
+class Canary(LoopbackServer):
+    """A TCP listener on host loopback that counts who connects (.hits):
+    what a program outside asked by the command would reach around Tor."""
+
+    def __init__(self):
+        self.hits = 0
+        super().__init__()
+
+    def handle(self, conn, addr):
+        self.hits += 1
