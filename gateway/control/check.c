@@ -53,6 +53,26 @@ static void say(struct result *r, char mark, const char *fmt, ...)
 }
 
 
+/* Any SOCKS5 server passes the probe; torgate would send everything
+ * through whichever it is, so say whether it is Tor. */
+static void check_tor_like(const struct tg_config *cfg, struct result *r)
+{
+    char why[200];
+    switch (probe_tor_like(cfg, 5000, why, sizeof(why))) {
+    case 1:
+        say(r, 'y', "Tor's SocksPort answers at %s (username/password accepted; %s)", cfg->socks_name, why);
+        break;
+    case 0:
+        say(r, 'n', "a SOCKS5 server answers at %s, but it does not look like Tor (%s): torgate would "
+            "send everything through it; point --socks at Tor's SocksPort", cfg->socks_name, why);
+        break;
+    default:
+        say(r, '!', "a SOCKS5 server answers at %s (username/password accepted), but whether it is Tor "
+            "cannot be told (%s)", cfg->socks_name, why);
+        break;
+    }
+}
+
 static void check_tor_control(const struct tg_config *cfg, struct result *r)
 {
     char reply[REPLY_MAX], why[700];
@@ -247,7 +267,7 @@ int check_run(const struct tg_config *cfg)
     struct result r = { 0 };
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (probe_socks_quiet(cfg, 5000) == 0)
-        say(&r, 'y', "Tor's SocksPort answers at %s (username/password accepted)", cfg->socks_name);
+        check_tor_like(cfg, &r);
     else
         say(&r, 'n', "%s", probe_reason());
     check_tor_control(cfg, &r);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "tor/probe.h"
 #include "base/log.h"
+#include "tor/socks5.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,5 +152,77 @@ int probe_socks_quiet(const struct tg_config *cfg, int timeout_ms)
     rc = 0;
 out:
     close(fd);
+    return rc;
+}
+
+/* An address literal from TEST-NET-1 (RFC 5737): Tor answers a RESOLVE
+ * of an address with the address itself, at once and without a circuit;
+ * a SOCKS5 server that is not Tor knows no RESOLVE command. */
+#define TOR_PROBE_LITERAL "192.0.2.44"
+
+int probe_tor_like(const struct tg_config *cfg, int timeout_ms, char *why, size_t whylen)
+{
+    struct socks5_client c;
+    struct socks5_dest d = { .atyp = SOCKS5_ATYP_DOMAIN, .port = 0 };
+    uint8_t out[SOCKS5_MAX_REQUEST], in[512];
+    size_t inlen = 0, outlen;
+    long deadline = now_ms() + timeout_ms;
+    int rc = -1;
+    snprintf(d.host, sizeof(d.host), "%s", TOR_PROBE_LITERAL);
+    snprintf(why, whylen, "no answer to Tor's RESOLVE within %d ms", timeout_ms);
+    if (socks5_client_init_cmd(&c, "torgate-check", "x", SOCKS5_CMD_RESOLVE, &d) != 0)
+        return -1;
+    int fd = socket(cfg->socks_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+        connect(fd, (const struct sockaddr *)&cfg->socks_addr, cfg->socks_addrlen) != 0) {
+        snprintf(why, whylen, "cannot connect again: %s", strerror(errno));
+        goto out;
+    }
+    outlen = socks5_client_greeting(&c, out);
+    if (send(fd, out, outlen, MSG_NOSIGNAL) != (ssize_t)outlen)
+        goto out;
+    for (;;) {
+        size_t used = 0;
+        enum socks5_step st = socks5_client_feed(&c, in, inlen, &used, out, &outlen);
+        memmove(in, in + used, inlen - used);
+        inlen -= used;
+        if (st == SOCKS5_STEP_SEND) {
+            if (outlen > 0 && send(fd, out, outlen, MSG_NOSIGNAL) != (ssize_t)outlen)
+                goto out;
+            continue;
+        }
+        if (st == SOCKS5_STEP_CONNECTED) {
+            int echoed = c.bound.atyp == SOCKS5_ATYP_IPV4 && memcmp(c.bound.addr, "\xc0\x00\x02\x2c", 4) == 0;
+            snprintf(why, whylen, echoed ? "it answers Tor's RESOLVE as Tor does"
+                                         : "it answers Tor's RESOLVE of an address with another one");
+            rc = echoed;
+            goto out;
+        }
+        if (st == SOCKS5_STEP_FAILED) {
+            if (c.err == SOCKS5_ERR_REPLY && c.rep == SOCKS5_REP_CMD_NOT_SUPPORTED) {
+                snprintf(why, whylen, "it does not know Tor's RESOLVE command");
+                rc = 0;
+            } else {
+                snprintf(why, whylen, "Tor's RESOLVE failed: %s", c.err == SOCKS5_ERR_REPLY ?
+                         socks5_rep_str(c.rep) : socks5_err_str(c.err));
+            }
+            goto out;
+        }
+        if (inlen == sizeof(in) || wait_fd(fd, POLLIN, deadline) != 1)
+            goto out;
+        ssize_t n = recv(fd, in + inlen, sizeof(in) - inlen, 0);
+        if (n <= 0) {
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            snprintf(why, whylen, "it closed the connection at Tor's RESOLVE");
+            rc = 0;
+            goto out;
+        }
+        inlen += (size_t)n;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
     return rc;
 }

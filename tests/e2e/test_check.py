@@ -22,6 +22,9 @@ def test_check_with_real_tor(tornet):
     assert "\u2713 Tor has bootstrapped (100%" in out, out
     assert "isolates by SOCKS credentials (IsolateSOCKSAuth)" in out, out
     assert "has ExtendedErrors" in out, out
+    # Told from any other SOCKS5 server: it answers Tor's RESOLVE as Tor does.
+    assert "\u2713 Tor's SocksPort answers at %s (username/password accepted; it answers Tor's " \
+           "RESOLVE as Tor does)" % tornet["TORNET_SOCKS_EXT"] in out, out
 
 
 def test_check_notes_missing_extended_errors(tornet):

@@ -44,6 +44,42 @@ def test_check_passes_here(servers):
     assert CROSS not in cp.stdout
 
 
+class PlainSocks5(tgutil.LoopbackServer):
+    """A SOCKS5 server that is not Tor (as ssh -D or a corporate proxy):
+    username/password, CONNECT only; any other command gets REP 7."""
+
+    def handle(self, conn, addr):
+        conn.settimeout(10)
+        f = conn.makefile("rb")
+        if len(f.read(3)) < 3:
+            return
+        conn.sendall(b"\x05\x02")
+        auth = f.read(2)
+        if len(auth) < 2:
+            return                      # the probe's greeting alone: it hangs up
+        f.read(auth[1])
+        f.read(f.read(1)[0])
+        conn.sendall(b"\x01\x00")
+        f.read(4)
+        conn.sendall(b"\x05\x07\x00\x01" + bytes(6))
+
+
+def test_check_tells_tor_from_another_socks_server():
+    """Any SOCKS5 server passes the greeting; torgate would send everything
+    through whichever it is. One that does not know Tor's RESOLVE is named
+    as not Tor, and --check fails."""
+    plain = PlainSocks5()
+    try:
+        with ClosedPort() as ctl:
+            cp = check(["--socks", plain.addr, "--tor-control", ctl.addr])
+    finally:
+        plain.close()
+    assert cp.returncode == 1, describe(cp)
+    ln = line(cp, "a SOCKS5 server answers at %s, but it does not look like Tor" % plain.addr)
+    assert ln.startswith(CROSS) and "it does not know Tor's RESOLVE command" in ln, ln
+    assert "point --socks at Tor's SocksPort" in ln and "SocksPort answers" not in cp.stdout
+
+
 def test_check_tor_down():
     with ClosedPort() as socks, ClosedPort() as ctl:
         cp = check(["--socks", socks.addr, "--tor-control", ctl.addr])

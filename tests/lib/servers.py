@@ -20,7 +20,8 @@ fixtures start it in its own process group and kill the group.
 
 The SOCKS server also answers Tor's RESOLVE (command 0xF0: a name, ATYP 3,
 is answered with REP 0 and its first address, ATYP 1 or 4, in BND.ADDR; an
-address is answered with itself) and RESOLVE_PTR (0xF1: an address, ATYP 1
+address, as ATYP 1 or 4 or written as a name, is answered with itself, at
+once, as Tor does) and RESOLVE_PTR (0xF1: an address, ATYP 1
 or 4, is answered with ATYP 3 and the first name that lists it) from the
 table of --resolve NAME=ADDR[,ADDR...] and --resolve-file (a JSON object
 {name: [addresses]}); names are matched case-insensitively without the
@@ -253,14 +254,22 @@ class SocksServer:
     def resolve_reply(self, cmd, atyp, host):
         """Tor's answer to RESOLVE / RESOLVE_PTR, from the table."""
         if cmd == CMD_RESOLVE:
-            if atyp != 3:
-                return socks_reply(0, (host, 0))
+            if atyp != 3 or is_address(host):
+                return socks_reply(0, (host, 0))   # as Tor: an address, even as a name, is itself
             addrs = self.names.get(norm_name(host))
             return socks_reply(0, (addrs[0], 0)) if addrs else socks_reply(REP_HOST_UNREACHABLE)
         if atyp == 3:
             return socks_reply(REP_ATYP_UNSUPPORTED)
         name = self.ptrs.get(ipaddress.ip_address(host))
         return socks_reply_name(0, name) if name else socks_reply(REP_HOST_UNREACHABLE)
+
+
+def is_address(text):
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
 
 
 def norm_name(name):
