@@ -86,3 +86,24 @@ def test_many_parallel_streams(tg, tornet):
     want = hashlib.sha256(pattern(100000)).hexdigest()
     sums = [ln.split()[0] for ln in cp.stdout.splitlines() if ln.strip()]
     assert sums == [want] * 20, tgutil.shorten(cp.stdout)
+
+
+def test_stray_requests_do_not_break_the_network(tg, tornet):
+    """Requests to addresses no exit of the private network may reach (a
+    public IPv4 address, a private one, IPv6): each fails at once, Tor's
+    client refusing it without asking an exit, so that no exit is marked
+    useless; then requests by name and by address work as before, through
+    the same client. (On an earlier tornet one such request made the
+    client give up every exit until it was restarted.)"""
+    web = "%s:%s" % (tornet["TORNET_WEB_HOST"], tornet["TORNET_WEB_PORT"])
+    strays = ["http://203.0.113.7/", "http://10.11.12.13:443/", "http://[2001:db8::7]/"]
+    script = "; ".join("curl -sS -m 10 -o /dev/null %s; echo rc=$?" % u for u in strays)
+    script += "; for i in 1 2 3; do curl -sS --fail -m 60 http://%s/; done" % web
+    t = time.monotonic()
+    cp = tg(["--", "sh", "-c", script], timeout=300)
+    took = time.monotonic() - t
+    assert cp.returncode == 0, describe(cp)
+    lines = cp.stdout.splitlines()
+    assert lines[:3] == ["rc=7"] * 3, describe(cp)      # refused: "Failed to connect"
+    assert lines[3:] == [tornet["TORNET_WEB_BODY"]] * 3, describe(cp)
+    assert took < 60, "the requests took %.0f s: a stray one waited instead of failing" % took
