@@ -234,7 +234,7 @@ UNIT := torgate-netns@.service
 # Config and profiles live where torgate looks for them, whatever PREFIX.
 CONFDIR := /etc/torgate
 APPARMORDIR ?= /etc/apparmor.d
-PROFILES := $(wildcard profiles/*.conf)
+PROFILES := $(wildcard profiles/*.conf profiles/*.user.js)
 
 install: torgate
 	install -D -m 0755 torgate $(DESTDIR)$(BINDIR)/torgate

@@ -122,7 +122,8 @@ const char *options_path(struct tg_config *cfg, const struct opt_state *st, cons
     if (exp[0] != '/') {
         char dir[PATH_MAX];
         if (st->file != NULL && base == OPTIONS_PATH_ABSOLUTE) {
-            snprintf(err, errlen, "--%s '%s': a config file needs an absolute path (or ~/...)", opt, in);
+            snprintf(err, errlen, "--%s '%s': a config file needs an absolute path (or ~/..., or ./... "
+                     "beside the file)", opt, in);
             return NULL;
         }
         if (st->file != NULL) {
@@ -168,7 +169,12 @@ int options_mount(struct tg_config *cfg, const struct opt_state *st, enum tg_mou
         return -1;
     }
     snprintf(src, sizeof(src), "%.*s", colon != NULL ? (int)(colon - arg) : (int)strlen(arg), arg);
-    const char *s = options_path(cfg, st, src, opt, OPTIONS_PATH_ABSOLUTE, err, errlen);
+    /* In a file, "./NAME" is beside the file (a profile's own files,
+     * wherever the profile is installed); other relative paths stay an
+     * error, since one could as well mean the home directory. */
+    enum options_path_base base = st->file != NULL && strncmp(src, "./", 2) == 0 ?
+                                  OPTIONS_PATH_FILE_DIR : OPTIONS_PATH_ABSOLUTE;
+    const char *s = options_path(cfg, st, src, opt, base, err, errlen);
     if (s == NULL)
         return -1;
     if (colon != NULL) {

@@ -64,7 +64,18 @@ static const char *home_of(const char *path, const char *home)
     return h != NULL && under(path, h) ? h : NULL;
 }
 
-/* Makes dst (and its parents) inside the private home, a directory or an
+/* Where a bind may have its place made: inside the private home, or in
+ * the sandbox's own /tmp (sandbox_ipc.c made both empty for this run, so
+ * nothing of the host's is touched). The directory it is under, or NULL. */
+static const char *own_place(const char *dst, const char *home)
+{
+    const char *h = home[0] != '\0' ? home_of(dst, home) : NULL;
+    if (h != NULL)
+        return h;
+    return under(dst, "/tmp") && strcmp(dst, "/tmp") != 0 ? "/tmp" : NULL;
+}
+
+/* Makes dst (and its parents) inside own (own_place), a directory or an
  * empty file as the source is. */
 static int make_place(const char *dst, int is_dir, const char *home, char *err, size_t errlen)
 {
@@ -73,7 +84,7 @@ static int make_place(const char *dst, int is_dir, const char *home, char *err, 
     for (char *s = p + strlen(home) + 1; (s = strchr(s, '/')) != NULL; s++) {
         *s = '\0';
         if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot make %s in the private home: %s", p, strerror(errno));
+            snprintf(err, errlen, "cannot make %s in the sandbox: %s", p, strerror(errno));
             return -1;
         }
         *s = '/';
@@ -84,7 +95,7 @@ static int make_place(const char *dst, int is_dir, const char *home, char *err, 
         rc = fd >= 0 ? close(fd) : -1;
     }
     if (rc != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot make %s in the private home: %s", p, strerror(errno));
+        snprintf(err, errlen, "cannot make %s in the sandbox: %s", p, strerror(errno));
         return -1;
     }
     return 0;
@@ -101,11 +112,11 @@ static int do_bind(const struct bind_src *b, const char *home, char *err, size_t
         return -1;
     }
     if (stat(m->dst, &dst) != 0) {
-        const char *h = home[0] != '\0' ? home_of(m->dst, home) : NULL;
+        const char *h = own_place(m->dst, home);
         if (errno != ENOENT || h == NULL) {
             snprintf(err, errlen, "%s %s: %s in the sandbox: %s; bind onto a place that exists "
-                     "(torgate makes places only inside --private-home)", opt, m->src, m->dst,
-                     strerror(errno));
+                     "(torgate makes places only inside --private-home and the sandbox's own /tmp)",
+                     opt, m->src, m->dst, strerror(errno));
             return -1;
         }
         if (make_place(m->dst, S_ISDIR(sst.st_mode), h, err, errlen) != 0)

@@ -110,3 +110,34 @@ def test_chromium_with_its_shipped_profile(tg, tornet, shots):
     w, h, rows = png_pixels(open(shot, "rb").read())
     assert rows[400][400] == COLORS["onion"], rows[400][400]
     assert os.listdir(home) == [], "the private home leaked onto the host: %r" % os.listdir(home)
+
+
+@pytest.mark.parametrize("which", ["web", "onion"])
+def test_firefox_with_its_shipped_profile(tg, tornet, shots, which):
+    """torgate's firefox-esr profile (a private home; a Firefox profile in
+    it with torgate's user.js: .onion allowed, DoH off): the page by name
+    through an exit and the onion page render. Firefox refuses .onion
+    names by default, so without the profile's preferences the onion page
+    never loads."""
+    assert shutil.which("firefox-esr"), "firefox-esr is missing: scripts/install-deps --tests installs it"
+    url = (tornet["TORNET_WEB_URL"] if which == "web" else tornet["TORNET_ONION_URL"]) + "page.html"
+    shot = os.path.join(shots, "shot.png")
+    home = os.path.join(shots, "home")
+    os.makedirs(home, mode=0o777)
+    # Run as root (this suite), Firefox's own sandbox maps uid 0 into a user
+    # namespace of its own, which needs CAP_SETFCAP, and its content
+    # processes die; as a user it needs nothing.
+    root = ["--setenv", "MOZ_DISABLE_CONTENT_SANDBOX=1"] if os.geteuid() == 0 and not tgutil.get_test_user() else []
+    cp = tg(["-v", "--profile", os.path.join(TOP, "profiles", "firefox-esr.conf")] + root +
+            ["--", "firefox-esr", "--headless", "--window-size=800,600", "--screenshot", shot, url],
+            timeout=150, env={"HOME": home})
+    assert cp.returncode == 0 and os.path.exists(shot), describe(cp)
+    assert "profiles/firefox-esr.conf" in cp.stderr, describe(cp)
+    w, h, rows = png_pixels(open(shot, "rb").read())
+    assert (w, h) == (800, 600), (w, h)
+    want = COLORS[which]
+    for x, y in ((400, 400), (100, 550), (700, 300)):
+        assert rows[y][x] == want, "pixel (%d,%d) is %r, not %r: %s" % (x, y, rows[y][x], want, url)
+    white = sum(1 for y in range(0, 70) for x in range(0, 400) if min(rows[y][x]) > 230)
+    assert white > 500, "no heading drawn (%d white pixels)" % white
+    assert os.listdir(home) == [], "the private home leaked onto the host: %r" % os.listdir(home)

@@ -55,7 +55,7 @@ def setup():
     for d in (s.xdg, os.path.dirname(s.profiles), s.profiles):
         os.chmod(d, 0o755)
     for f in os.listdir(SHIPPED):
-        if f.endswith(".conf"):
+        if f.endswith(".conf") or f.endswith(".user.js"):     # a profile and its own files
             shutil.copyfile(os.path.join(SHIPPED, f), os.path.join(s.profiles, f))
             os.chmod(os.path.join(s.profiles, f), 0o644)
     s.home = os.path.join(s.root, "home")
@@ -184,3 +184,23 @@ def test_profile_includes_one_of_the_same_name(run_torgate, setup):
                       'ls -A "$HOME"; echo "MOZ=$MOZ_NO_REMOTE MINE=$MINE"'], env=setup.env)
     assert cp.returncode == 0 and cp.stdout == "MOZ=1 MINE=1\n", describe(cp)
     assert profile_lines(cp) == [mine], describe(cp)
+
+
+@pytest.mark.parametrize("args", [[], ["--private-home=no"]], ids=["private-home", "own-home"])
+def test_firefox_profile_is_tor_ready(run_torgate, setup, args):
+    """Firefox's profiles point it at a fresh Firefox profile in the
+    sandbox's own /tmp holding torgate's user.js, read-only: .onion
+    allowed, DNS over HTTPS off (tests/e2e/test_browser.py shows Firefox
+    rendering an onion page with it). With --private-home=no too, and
+    nothing of it is left on the host."""
+    probe = ('echo "$XRE_PROFILE_PATH"; grep -c "^user_pref" "$XRE_PROFILE_PATH/user.js"; '
+             'grep -E "blockDotOnion|trr.mode" "$XRE_PROFILE_PATH/user.js"; '
+             'echo x >> "$XRE_PROFILE_PATH/user.js" 2>/dev/null || echo read-only; '
+             'touch "$XRE_PROFILE_PATH/prefs.js" && echo writable')
+    cp = run_torgate(["--profile", "firefox-esr"] + args + ["--", "sh", "-c", probe], env=setup.env)
+    assert cp.returncode == 0, describe(cp)
+    lines = cp.stdout.splitlines()
+    assert lines[0] == "/tmp/torgate-firefox" and int(lines[1]) > 20, describe(cp)
+    assert lines[2:] == ['user_pref("network.dns.blockDotOnion", false);', 'user_pref("network.trr.mode", 5);',
+                         "read-only", "writable"], describe(cp)
+    assert not os.path.exists("/tmp/torgate-firefox")
