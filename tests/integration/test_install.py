@@ -73,10 +73,12 @@ def test_install_and_uninstall(tmp_path):
 
 
 def check_etc(dest):
-    """What make install put under DESTDIR/etc: the shipped profiles and
+    """What make install put under DESTDIR/etc: the shipped profiles (and
+    their own files, firefox.user.js) and
     torgate.conf as they are in the tree, and the AppArmor profile for the
     installed binary; all 0644."""
-    shipped = sorted(f for f in os.listdir(os.path.join(ROOT, "profiles")) if f.endswith(".conf"))
+    shipped = sorted(f for f in os.listdir(os.path.join(ROOT, "profiles"))
+                     if f.endswith(".conf") or f.endswith(".user.js"))
     assert shipped, "no profiles/*.conf in the tree"
     pdir = os.path.join(dest, "etc/torgate/profiles")
     assert sorted(os.listdir(pdir)) == shipped
