@@ -18,6 +18,7 @@
 #include "sandbox/seccomp_app.h"
 #include "sandbox/sidecar.h"
 #include "sandbox/singleton.h"
+#include "sandbox/tun.h"
 #include "sandbox/x11_nested.h"
 #include "serve/expose.h"
 #include "serve/loop.h"
@@ -79,6 +80,15 @@ static int check_tun_fd(int fd)
         log_error("--tun-fd %d (%s) must be opened with IFF_TUN|IFF_NO_PI", fd, ifr.ifr_name);
         return -1;
     }
+    char err[300];
+    int was = tun_fit_vnet_hdr(fd, err, sizeof(err));
+    if (was < 0) {
+        log_error("--tun-fd %d (%s): %s", fd, ifr.ifr_name, err);
+        return -1;
+    }
+    if (was > 0)
+        log_info("--tun-fd %d (%s): its virtio_net_hdr was %d bytes; now %d, as torgate reads it",
+                 fd, ifr.ifr_name, was, TUN_VNET_HDR_LEN);
     log_info("serving the TUN device %s (fd %d)", ifr.ifr_name, fd);
     return 0;
 }

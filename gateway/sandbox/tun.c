@@ -96,6 +96,30 @@ int tun_open(int offload, int persist, char *err, size_t errlen)
     return fd;
 }
 
+int tun_fit_vnet_hdr(int fd, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    int size = 0, want = TUN_VNET_HDR_LEN;
+    memset(&ifr, 0, sizeof(ifr));
+    if (ioctl(fd, TUNGETIFF, &ifr) != 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+        return 0;
+    if (ioctl(fd, TUNGETVNETHDRSZ, &size) != 0) {
+        snprintf(err, errlen, "cannot read the size of the TUN's virtio_net_hdr: %s", strerror(errno));
+        return -1;
+    }
+    if (size == want)
+        return 0;
+    /* 12 bytes (virtio's mergeable-buffer header) is common: the fields
+     * torgate reads are the first ten, and the kernel fills the rest. */
+    if (ioctl(fd, TUNSETVNETHDRSZ, &want) != 0) {
+        snprintf(err, errlen, "the TUN has a %d-byte virtio_net_hdr and cannot be given torgate's %d: "
+                 "%s; open it without IFF_VNET_HDR, or with a %d-byte header", size, want,
+                 strerror(errno), want);
+        return -1;
+    }
+    return size;
+}
+
 int tun_has_offload(int fd)
 {
     struct ifreq ifr;

@@ -28,6 +28,12 @@
  * explanation (and the fix) in err. */
 int tun_open(int offload, int persist, char *err, size_t errlen);
 
+/* A TUN opened by someone else (--tun-fd) with IFF_VNET_HDR may carry a
+ * header of another size (12 bytes is common): it is set to
+ * TUN_VNET_HDR_LEN. 0 when nothing had to change, the old size when it
+ * was changed, -1 with err set when it cannot be. */
+int tun_fit_vnet_hdr(int fd, char *err, size_t errlen);
+
 /* Whether the TUN behind fd carries a TUN_VNET_HDR_LEN-byte virtio_net_hdr
  * in front of every packet (a TUN from tun_open with offload, or one passed
  * with --tun-fd that was opened so). */

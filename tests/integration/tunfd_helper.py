@@ -3,7 +3,7 @@
 `torgate --tun-fd N` would, then execs torgate with the TUN descriptor.
 Root only.
 
-    tunfd_helper.py --ns NAME --open setns|move --ready-file F -- TORGATE-ARGV...
+    tunfd_helper.py --ns NAME --open setns|move [--vnet-hdr N] --ready-file F -- TORGATE-ARGV...
 
 --open setns: /dev/net/tun is opened and TUNSETIFF done inside NAME (setns
   there and back; Python 3.11 has no os.setns, so libc's via ctypes).
@@ -12,6 +12,10 @@ Root only.
   the namespace: a TUN opened inside a namespace holds a reference to it, so
   `ip netns del` would not destroy that namespace (nor the device) while
   torgate keeps the descriptor open.
+
+--vnet-hdr N: the TUN is opened with IFF_VNET_HDR and a virtio_net_hdr of
+  N bytes (TUNSETVNETHDRSZ), as a hypervisor tool might pass it; no
+  offloads are turned on.
 
 The helper creates the namespace (the test deletes it), writes F (the
 descriptor number) once tg0 is configured, and execs TORGATE-ARGV with
@@ -30,6 +34,9 @@ CLONE_NEWNET = 0x40000000
 TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
+IFF_VNET_HDR = 0x4000
+TUNSETVNETHDRSZ = 0x400454D8
+VNET_HDR = 0      # --vnet-hdr
 
 
 def setns(fd):
@@ -41,7 +48,10 @@ def setns(fd):
 
 def tun_open(name):
     fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
+    flags = IFF_TUN | IFF_NO_PI | (IFF_VNET_HDR if VNET_HDR else 0)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), flags))
+    if VNET_HDR:
+        fcntl.ioctl(fd, TUNSETVNETHDRSZ, struct.pack("i", VNET_HDR))
     return fd
 
 
@@ -53,10 +63,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ns", required=True)
     ap.add_argument("--open", choices=("setns", "move"), default="setns")
+    ap.add_argument("--vnet-hdr", type=int, default=0)
     ap.add_argument("--ready-file", required=True)
     ap.add_argument("argv", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     argv = a.argv[1:] if a.argv[:1] == ["--"] else a.argv
+    global VNET_HDR
+    VNET_HDR = a.vnet_hdr
     ns = a.ns
     ip("netns", "add", ns)
     if a.open == "setns":
