@@ -22,6 +22,7 @@ static const struct opt_def defs[] = {
     { "force",       OPT_ARG_NONE,     OPT_FORCE, 1, 0 },
     { "name",        OPT_ARG_REQUIRED, OPT_NAME, 0, 0 },
     { "isolate",     OPT_ARG_REQUIRED, OPT_ISOLATE, 0, 0 },
+    { "connect",     OPT_ARG_REQUIRED, OPT_CONNECT, 0, 0 },
     { "check",       OPT_ARG_NONE,     OPT_CHECK, 1, 0 },
     { "selftest",    OPT_ARG_NONE,     OPT_SELFTEST, 1, 0 },
     { "tor-control", OPT_ARG_REQUIRED, OPT_TOR_CONTROL, 0, 0 },
@@ -334,6 +335,7 @@ static int apply_net(struct tg_config *cfg, struct opt_state *st, const struct o
     static const char *const dns[] = { "map", "resolve" };
     static const char *const ping[] = { "refuse", "local" };
     static const char *const isolate[] = { "instance", "host", "stream" };
+    static const char *const connect[] = { "confirmed", "optimistic" };
     static const char *const onoff[] = { "off", "on" };
     unsigned long v;
     int b;
@@ -358,6 +360,10 @@ static int apply_net(struct tg_config *cfg, struct opt_state *st, const struct o
     case OPT_ISOLATE:
         b = choice(arg, def->name, isolate, 3, "instance, host or stream", err, errlen);
         cfg->isolate = b == 2 ? TG_ISOLATE_STREAM : b == 1 ? TG_ISOLATE_HOST : TG_ISOLATE_INSTANCE;
+        return b < 0 ? -1 : 0;
+    case OPT_CONNECT:
+        b = choice(arg, def->name, connect, 2, "confirmed or optimistic", err, errlen);
+        cfg->optimistic = b == 1;
         return b < 0 ? -1 : 0;
     case OPT_OFFLOAD:
         b = choice(arg, def->name, onoff, 2, "on or off", err, errlen);

@@ -3,6 +3,9 @@
  * Life of a stream: the app's SYN is held by the netstack while a SOCKS5
  * connection is made (greeting, username/password, CONNECT). Only a success
  * reply lets the SYN into lwIP; any failure answers the SYN with a RST.
+ * With --connect optimistic the SYN is let in as soon as the CONNECT is
+ * sent, and the app's bytes follow it to Tor before the reply; a failure
+ * then resets the connection.
  *
  * Back-pressure, so a stream's memory stays bounded whatever either side does:
  * - app -> Tor: lwIP's segments are handed to the SOCKS bufferevent without a
@@ -50,6 +53,7 @@ enum {
     F_APP_FIN_SENT   = 1 << 2,   /* ... and it was passed to Tor (SHUT_WR) */
     F_SOCKS_EOF      = 1 << 3,   /* Tor's side sent EOF */
     F_SOCKS_FIN_SENT = 1 << 4,   /* ... and it was passed to the app (FIN) */
+    F_GREETED        = 1 << 5,   /* the SOCKS port took the connection; the request is sent */
 };
 
 enum close_how {
@@ -68,6 +72,7 @@ struct relay_stream {
     struct bufferevent *bev;
     struct event *pull_ev;            /* after the handshake: the socket is readable */
     struct evbuffer_cb_entry *out_cb;
+    size_t handshake_left;            /* --connect optimistic: SOCKS bytes ahead of the app's */
     struct socks5_client socks;
     unsigned flags;
     char name[96];                    /* "203.0.113.7:80", for logs */
@@ -237,12 +242,19 @@ static void pull_from_tor(struct relay_stream *s)
 
 /* ---- the SOCKS connection -------------------------------------------- */
 
+static void on_socks_write(struct bufferevent *bev, void *arg);
+
 static void on_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     struct relay_stream *s = arg;
+    size_t n = info->n_deleted;
     (void)buf;
-    if (info->n_deleted > 0 && s->conn != NULL)
-        netstack_conn_recved(s->conn, info->n_deleted);
+    /* The handshake's own bytes reopen no window of the app's. */
+    size_t own = n < s->handshake_left ? n : s->handshake_left;
+    s->handshake_left -= own;
+    n -= own;
+    if (n > 0 && s->conn != NULL)
+        netstack_conn_recved(s->conn, n);
 }
 
 static void on_tor_readable(evutil_socket_t fd, short what, void *arg)
@@ -259,7 +271,10 @@ static void release_hold(const void *data, size_t len, void *hold)
     netstack_release(hold);
 }
 
-static void stream_connected(struct relay_stream *s)
+/* The app's held SYN is let in: its connection exists from here on, and
+ * what it sends goes to Tor behind the handshake. 0, or -1 when the stream
+ * was closed. */
+static int accept_app(struct relay_stream *s)
 {
     struct ns_pending *pend = s->pend;
     s->pend = NULL;
@@ -268,20 +283,36 @@ static void stream_connected(struct relay_stream *s)
         s->relay->stats.syn_lost++;
         log_debug("stream %s: the app's connection vanished while Tor connected", s->name);
         stream_close(s, CLOSE_ABORT);
-        return;
+        return -1;
     }
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    s->handshake_left = evbuffer_get_length(out);
+    s->out_cb = evbuffer_add_cb(out, on_out_drained, s);
+    if (s->out_cb == NULL) {
+        stream_close(s, CLOSE_ABORT);
+        return -1;
+    }
+    return 0;
+}
+
+static void stream_connected(struct relay_stream *s)
+{
+    if (s->conn == NULL && accept_app(s) != 0)
+        return;
     s->flags |= F_CONNECTED;
     s->relay->stats.connected++;
     bufferevent_set_timeouts(s->bev, NULL, NULL);
     (void)bufferevent_disable(s->bev, EV_READ);
-    s->out_cb = evbuffer_add_cb(bufferevent_get_output(s->bev), on_out_drained, s);
     s->pull_ev = event_new(s->relay->base, bufferevent_getfd(s->bev), EV_READ | EV_PERSIST,
                            on_tor_readable, s);
-    if (s->out_cb == NULL || s->pull_ev == NULL) {
+    if (s->pull_ev == NULL) {
         stream_close(s, CLOSE_ABORT);
         return;
     }
     log_debug("stream %s: connected through Tor", s->name);
+    /* A FIN the app sent while Tor was connecting (--connect optimistic). */
+    if ((s->flags & F_APP_FIN) && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+        on_socks_write(s->bev, s);
     pull_from_tor(s);        /* bytes the server sent right after the reply, and on */
 }
 
@@ -353,8 +384,10 @@ static void on_socks_read(struct bufferevent *bev, void *arg)
 static void on_socks_write(struct bufferevent *bev, void *arg)
 {
     struct relay_stream *s = arg;
-    /* The output buffer is empty: a FIN from the app can follow its bytes. */
-    if ((s->flags & F_APP_FIN) && !(s->flags & F_APP_FIN_SENT)) {
+    /* The output buffer is empty: a FIN from the app can follow its bytes,
+     * once Tor has connected (before, Tor would take it for the end of
+     * the SOCKS conversation). */
+    if ((s->flags & F_APP_FIN) && (s->flags & F_CONNECTED) && !(s->flags & F_APP_FIN_SENT)) {
         (void)shutdown(bufferevent_getfd(bev), SHUT_WR);
         s->flags |= F_APP_FIN_SENT;
         maybe_finish(s);
@@ -367,15 +400,33 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
     struct relay_stats *st = &s->relay->stats;
 
     if (what & BEV_EVENT_CONNECTED) {
+        s->flags |= F_GREETED;
         if (socks_io_greet(&s->socks, bev) != 0)
             stream_close(s, CLOSE_REFUSE);
+        /* --connect optimistic: the CONNECT is on its way; the app may
+         * start now, and its first bytes follow the CONNECT, so Tor sends
+         * them with its BEGIN cell (optimistic data) rather than a circuit
+         * round trip later. A refusal then resets the connection. */
+        else if (s->relay->cfg->optimistic)
+            (void)accept_app(s);
         return;
     }
     if (!(s->flags & F_CONNECTED)) {
+        /* Tor answers a refusal and hangs up; the app's bytes that follow
+         * the CONNECT (--connect optimistic) may then meet a reset before
+         * the answer was read. The answer says why: read it first. */
+        if ((s->flags & F_GREETED) && !(what & BEV_EVENT_TIMEOUT)) {
+            struct evbuffer *in = bufferevent_get_input(bev);
+            (void)evbuffer_read(in, bufferevent_getfd(bev), SOCKS_READ_MAX);
+            if (evbuffer_get_length(in) > 0 && socks_io_read(&s->socks, bev) == SOCKS5_STEP_FAILED) {
+                handshake_failed(s);
+                return;
+            }
+        }
         if (what & BEV_EVENT_TIMEOUT) {
             st->socks_timeout++;
             log_debug("stream %s: no SOCKS answer within %d s", s->name, HANDSHAKE_TIMEOUT_S);
-        } else if (what & BEV_EVENT_EOF) {
+        } else if ((what & BEV_EVENT_EOF) || (s->flags & F_GREETED)) {
             st->socks_eof++;
             log_debug("stream %s: the SOCKS port closed during the handshake", s->name);
         } else {
@@ -571,7 +622,7 @@ static void relay_tcp_fin(void *stream)
 static void relay_tcp_sent(void *stream)
 {
     struct relay_stream *s = stream;
-    if (!(s->flags & F_SOCKS_FIN_SENT))
+    if ((s->flags & F_CONNECTED) && !(s->flags & F_SOCKS_FIN_SENT))
         pull_from_tor(s);
 }
 

@@ -144,6 +144,7 @@ class SocksServer:
         self.log_fd = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644) \
             if args.log else None
         self.names, self.ptrs = load_resolve_table(args.resolve or [], args.resolve_file)
+        self.rtt = (args.rtt_ms or 0) / 1000.0
 
     def log(self, rec):
         if self.log_fd is None:
@@ -236,6 +237,9 @@ class SocksServer:
             writer.write(socks_reply(5))
             await writer.drain()
             return
+        if self.rtt > 0:
+            await self.tor_timed(reader, writer, target, host, port)
+            return
         try:
             ureader, uwriter = await asyncio.wait_for(
                 asyncio.open_connection(target[0], target[1]), 10)
@@ -250,6 +254,92 @@ class SocksServer:
         finally:
             await close_writer(uwriter)
 
+
+    async def tor_timed(self, reader, writer, target, host, port):
+        """A CONNECT with Tor's timing (--rtt-ms): the BEGIN reaches the exit
+        RTT/2 after the request, the exit connects, and its CONNECTED
+        reaches the client RTT/2 later; every byte takes RTT/2 each way.
+        Bytes the client sends after its request, before the reply, travel
+        with the BEGIN and reach the server as soon as the exit has
+        connected (Tor's optimistic data). One log line per stream:
+        {"timed": true, "early": bytes sent before the reply, ...}."""
+        loop = asyncio.get_running_loop()
+        half = self.rtt / 2
+        up = asyncio.Queue()
+        state = {"replied": False, "early": 0}
+
+        async def read_client():
+            while True:
+                data = await reader.read(65536)
+                if not state["replied"]:
+                    state["early"] += len(data)
+                up.put_nowait((loop.time(), data))
+                if not data:
+                    return
+
+        async def until(t):
+            d = t - loop.time()
+            if d > 0:
+                await asyncio.sleep(d)
+
+        reading = asyncio.ensure_future(read_client())
+        try:
+            await asyncio.sleep(half)
+            try:
+                ureader, uwriter = await asyncio.wait_for(
+                    asyncio.open_connection(target[0], target[1]), 10)
+            except (OSError, asyncio.TimeoutError):
+                await asyncio.sleep(half)
+                writer.write(socks_reply(5))
+                await writer.drain()
+                return
+            reply_at = loop.time() + half
+
+            async def deliver_up():
+                while True:
+                    t, data = await up.get()
+                    await until(t + half)
+                    if not data:
+                        if uwriter.can_write_eof():
+                            uwriter.write_eof()
+                        return
+                    uwriter.write(data)
+                    await uwriter.drain()
+
+            down = asyncio.Queue()
+
+            async def read_server():
+                while True:
+                    data = await ureader.read(65536)
+                    down.put_nowait((loop.time(), data))
+                    if not data:
+                        return
+
+            async def deliver_down():
+                await until(reply_at)
+                state["replied"] = True
+                writer.write(socks_reply(0, uwriter.get_extra_info("sockname")))
+                await writer.drain()
+                while True:
+                    t, data = await down.get()
+                    await until(t + half)
+                    if not data:
+                        if writer.can_write_eof():
+                            writer.write_eof()
+                        return
+                    writer.write(data)
+                    await writer.drain()
+
+            try:
+                await asyncio.gather(deliver_up(), deliver_down(), read_server())
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                self.log({"timed": True, "host": host, "port": port, "early": state["early"],
+                          "rtt_ms": int(self.rtt * 1000)})
+                await close_writer(uwriter)
+        finally:
+            reading.cancel()
 
     def resolve_reply(self, cmd, atyp, host):
         """Tor's answer to RESOLVE / RESOLVE_PTR, from the table."""
@@ -461,10 +551,33 @@ class HalfCloseServer:
             await close_writer(writer)
 
 
+class BannerServer:
+    """A server that speaks first, as SSH, SMTP and IMAP do: a banner line
+    on connect, then each line echoed."""
+
+    def __init__(self, args):
+        pass
+
+    async def handle(self, reader, writer):
+        try:
+            writer.write(b"SSH-2.0-torgate-test\r\n")
+            await writer.drain()
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                writer.write(line)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            await close_writer(writer)
+
+
 # ---------------------------------------------------------------- process model
 
 KINDS = {"socks": SocksServer, "http": HttpServer, "echo": EchoServer,
-         "halfclose": HalfCloseServer}
+         "halfclose": HalfCloseServer, "banner": BannerServer}
 
 
 def make_listener(host, port):
@@ -509,6 +622,8 @@ def main(argv=None):
                     help="socks: where other CONNECTs go")
     ap.add_argument("--resolve", action="append", metavar="NAME=ADDR[,ADDR...]",
                     help="socks: what RESOLVE / RESOLVE_PTR answer for NAME")
+    ap.add_argument("--rtt-ms", type=int, default=0,
+                    help="socks: Tor's timing, a circuit round trip of this many ms (tor_timed)")
     ap.add_argument("--resolve-file", metavar="JSON",
                     help="socks: more of the table, as {name: [addresses]}")
     args = ap.parse_args(argv)
