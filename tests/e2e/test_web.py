@@ -107,3 +107,19 @@ def test_stray_requests_do_not_break_the_network(tg, tornet):
     assert lines[:3] == ["rc=7"] * 3, describe(cp)      # refused: "Failed to connect"
     assert lines[3:] == [tornet["TORNET_WEB_BODY"]] * 3, describe(cp)
     assert took < 60, "the requests took %.0f s: a stray one waited instead of failing" % took
+
+
+def test_optimistic_connect_through_tor(tg, tornet):
+    """--connect optimistic through real Tor: the request follows the
+    CONNECT (Tor sends it with the BEGIN), the page by name and the onion
+    page arrive whole, and a port nothing listens on is a reset right
+    after the connect (curl: 56, "Recv failure") instead of a refused
+    connect."""
+    web = "http://%s:%s/" % (tornet["TORNET_WEB_HOST"], tornet["TORNET_WEB_PORT"])
+    closed = "http://%s:9/" % tornet["TORNET_WEB_HOST"]
+    script = ("curl -sS --fail -m 60 %s; curl -sS --fail -m 90 %s; curl -sS -m 30 %s; echo rc=$?"
+              % (web, tornet["TORNET_ONION_URL"], closed))
+    cp = tg(["--connect", "optimistic", "--", "sh", "-c", script], timeout=240)
+    assert cp.returncode == 0, describe(cp)
+    assert cp.stdout == "%s\n%s\nrc=56\n" % (tornet["TORNET_WEB_BODY"], tornet["TORNET_ONION_BODY"]), \
+        describe(cp)
