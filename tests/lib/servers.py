@@ -210,6 +210,8 @@ class SocksServer:
                   "rsv": rsv, "atyp": atyp, "host": host, "port": port,
                   "pid": os.getpid()})
         if cmd in (CMD_RESOLVE, CMD_RESOLVE_PTR):
+            if self.rtt > 0 and not is_address(host):
+                await asyncio.sleep(self.rtt)     # Tor asks an exit: a circuit round trip
             writer.write(self.resolve_reply(cmd, atyp, host))
             await writer.drain()
             return
