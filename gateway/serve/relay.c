@@ -20,14 +20,12 @@
  * after the bytes before it; the stream ends when both directions have. */
 #define _GNU_SOURCE
 #include "serve/relay.h"
+#include "serve/relay_dest.h"
 #include "base/log.h"
-#include "dns/vmap.h"
 #include "serve/stream.h"
 #include "tor/socks5.h"
 #include "tor/socks_io.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -36,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -462,59 +459,6 @@ static const struct stream_ops relay_ops = {
     .gone = relay_tcp_gone,
 };
 
-/* The SOCKS destination of a flow: a virtual address stands for the name
- * the app resolved, which goes to Tor as a hostname (ATYP 3) so that the exit
- * resolves it and .onion names work. Returns -1 for a virtual address that
- * no name owns. */
-static int flow_dest(struct relay *r, const struct ns_flow *f, struct socks5_dest *d,
-                     char *name, size_t namelen)
-{
-    char addr[INET6_ADDRSTRLEN];
-    int fam = f->family == 4 ? AF_INET : AF_INET6;
-
-    memset(d, 0, sizeof(*d));
-    d->port = f->dport;
-    inet_ntop(fam, f->dst, addr, sizeof(addr));
-    snprintf(name, namelen, fam == AF_INET ? "%s:%u" : "[%s]:%u", addr, f->dport);
-    if (r->map != NULL && vmap_in_pool(f->family, f->dst)) {
-        const char *host = vmap_lookup(r->map, f->family, f->dst);
-        if (host == NULL)
-            return -1;
-        d->atyp = SOCKS5_ATYP_DOMAIN;
-        snprintf(d->host, sizeof(d->host), "%s", host);
-        snprintf(name, namelen, "%s:%u", host, f->dport);
-        return 0;
-    }
-    d->atyp = fam == AF_INET ? SOCKS5_ATYP_IPV4 : SOCKS5_ATYP_IPV6;
-    memcpy(d->addr, f->dst, fam == AF_INET ? 4 : 16);
-    return 0;
-}
-
-/* The password that goes with the instance's username: Tor isolates
- * streams by the pair. --isolate host: one per destination host (the name
- * the app used, or the address), so each site gets circuits of its own;
- * stream: one per stream; instance: one for all. */
-static void isolation_pass(struct relay *r, const struct socks5_dest *d, char *pass, size_t len)
-{
-    switch (r->cfg->isolate) {
-    case TG_ISOLATE_HOST: {
-        uint32_t h = 2166136261u;
-        const uint8_t *k = d->atyp == SOCKS5_ATYP_DOMAIN ? (const uint8_t *)d->host : d->addr;
-        size_t n = d->atyp == SOCKS5_ATYP_DOMAIN ? strlen(d->host) : d->atyp == SOCKS5_ATYP_IPV4 ? 4 : 16;
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ (d->atyp == SOCKS5_ATYP_DOMAIN ? (uint8_t)tolower(k[i]) : k[i])) * 16777619u;
-        snprintf(pass, len, "host-%08x", h);
-        return;
-    }
-    case TG_ISOLATE_STREAM:
-        snprintf(pass, len, "stream-%llu", (unsigned long long)++r->stream_seq);
-        return;
-    default:
-        snprintf(pass, len, "%s", r->pass);
-        return;
-    }
-}
-
 void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_flow *flow)
 {
     struct socks5_dest dest;
@@ -526,14 +470,14 @@ void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_f
     s->head.ops = &relay_ops;
     s->relay = r;
     s->pend = pend;
-    if (flow_dest(r, flow, &dest, s->name, sizeof(s->name)) != 0) {
+    if (relay_dest_of_flow(r->map, flow, &dest, s->name, sizeof(s->name)) != 0) {
         r->stats.unknown_virtual++;
         log_debug("stream %s: a virtual address no name owns; refused", s->name);
         free(s);
         return NULL;
     }
     char pass[24];
-    isolation_pass(r, &dest, pass, sizeof(pass));
+    relay_dest_password(r->cfg->isolate, r->pass, &r->stream_seq, &dest, pass, sizeof(pass));
     if (socks5_client_init(&s->socks, r->user, pass, &dest) != 0)
         goto fail;
     s->bev = bufferevent_socket_new(r->base, -1, BEV_OPT_CLOSE_ON_FREE);
@@ -645,20 +589,6 @@ static void relay_tcp_gone(void *stream, int clean)
 
 /* ---- the relay ------------------------------------------------------- */
 
-/* A fresh random username: a credential Tor has never seen, so (with
- * IsolateSOCKSAuth, its default) streams under it share no circuit with
- * anything before. */
-static int make_user(struct relay *r)
-{
-    uint8_t rnd[16];
-    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-        return -1;
-    int n = snprintf(r->user, sizeof(r->user), "torgate-");
-    for (size_t i = 0; i < sizeof(rnd); i++)
-        n += snprintf(r->user + n, sizeof(r->user) - (size_t)n, "%02x", rnd[i]);
-    return 0;
-}
-
 struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, struct vmap *map)
 {
     struct relay *r = calloc(1, sizeof(*r));
@@ -669,7 +599,7 @@ struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, st
     r->map = map;
     /* A credential of its own per instance: with IsolateSOCKSAuth (Tor's
      * default) this sandbox shares no circuit with anything else. */
-    if (make_user(r) != 0) {
+    if (relay_dest_user(r->user, sizeof(r->user)) != 0) {
         free(r);
         return NULL;
     }
@@ -679,7 +609,7 @@ struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, st
 
 int relay_new_identity(struct relay *r, int close_streams)
 {
-    if (make_user(r) != 0)
+    if (relay_dest_user(r->user, sizeof(r->user)) != 0)
         return -1;
     r->identities++;
     if (close_streams) {

@@ -59,6 +59,19 @@ def png_pixels(data):
     return w, h, rows
 
 
+def check_shot(shot, which, url):
+    """An 800x600 screenshot of the page: its server's colour fills the
+    window below the heading, and the heading's words are drawn in white
+    at its top left."""
+    w, h, rows = png_pixels(open(shot, "rb").read())
+    assert (w, h) == (800, 600), (w, h)
+    want = COLORS[which]
+    for x, y in ((400, 400), (100, 550), (700, 300)):
+        assert rows[y][x] == want, "pixel (%d,%d) is %r, not %r: %s" % (x, y, rows[y][x], want, url)
+    white = sum(1 for y in range(0, 70) for x in range(0, 400) if min(rows[y][x]) > 230)
+    assert white > 500, "no heading drawn (%d white pixels)" % white
+
+
 @pytest.fixture
 def shots():
     d = os.path.join(TOP, "build", "test-logs", "browser-" + uuid.uuid4().hex[:8])
@@ -79,15 +92,7 @@ def test_chromium_shows_the_page(tg, tornet, shots, which):
     cp = tg(["--"] + CHROMIUM + ["--user-data-dir=" + os.path.join(home, "a"), "--screenshot=" + shot, url],
             timeout=150, env=env)
     assert cp.returncode == 0 and os.path.exists(shot), describe(cp)
-    w, h, rows = png_pixels(open(shot, "rb").read())
-    assert (w, h) == (800, 600), (w, h)
-    want = COLORS[which]
-    # The page's background fills the window below the heading ...
-    for x, y in ((400, 400), (100, 550), (700, 300)):
-        assert rows[y][x] == want, "pixel (%d,%d) is %r, not %r: %s" % (x, y, rows[y][x], want, url)
-    # ... and the heading's words are drawn in white at its top left.
-    white = sum(1 for y in range(0, 70) for x in range(0, 400) if min(rows[y][x]) > 230)
-    assert white > 500, "no heading drawn (%d white pixels)" % white
+    check_shot(shot, which, url)
     cp = tg(["--"] + CHROMIUM + ["--user-data-dir=" + os.path.join(home, "b"), "--dump-dom", url],
             timeout=150, env=env)
     assert cp.returncode == 0 and "tornet %s ok" % which in cp.stdout, describe(cp)
@@ -133,11 +138,5 @@ def test_firefox_with_its_shipped_profile(tg, tornet, shots, which):
             timeout=150, env={"HOME": home})
     assert cp.returncode == 0 and os.path.exists(shot), describe(cp)
     assert "profiles/firefox-esr.conf" in cp.stderr, describe(cp)
-    w, h, rows = png_pixels(open(shot, "rb").read())
-    assert (w, h) == (800, 600), (w, h)
-    want = COLORS[which]
-    for x, y in ((400, 400), (100, 550), (700, 300)):
-        assert rows[y][x] == want, "pixel (%d,%d) is %r, not %r: %s" % (x, y, rows[y][x], want, url)
-    white = sum(1 for y in range(0, 70) for x in range(0, 400) if min(rows[y][x]) > 230)
-    assert white > 500, "no heading drawn (%d white pixels)" % white
+    check_shot(shot, which, url)
     assert os.listdir(home) == [], "the private home leaked onto the host: %r" % os.listdir(home)
