@@ -13,6 +13,10 @@ four ways, each a fresh connection:
   torgate confirmed   curl inside torgate --connect confirmed
   torgate optimistic  curl inside torgate --connect optimistic
 
+With --tornet-latency MS (scripts/bench) the same rows come from the private
+Tor network instead, every hop between tors paying MS ms each way
+(scripts/tornet start --latency MS): real circuits, real optimistic data.
+
 Workloads: the time to first byte of one GET by name; a 20-object page
 (the page, then 19 objects over at most 6 parallel connections, as a
 browser fetches them), its total time; and, inside torgate only, an
@@ -58,12 +62,34 @@ def start(kind, *args):
 
 
 class Latency:
-    def __init__(self, torgate, rtt_ms, samples, say):
+    def __init__(self, torgate, rtt_ms, samples, say, tornet_ms=0):
         self.torgate, self.rtt_ms, self.samples, self.say = torgate, rtt_ms, samples, say
+        self.tornet_ms = tornet_ms
         self.procs = []
         self.tmp = tempfile.mkdtemp(prefix="torgate-bench-latency-")
+        self.name = NAME
+        self.tornet_dir = None
+
+    def where(self):
+        return ("the private Tor network, every hop %d ms each way" % self.tornet_ms if self.tornet_ms
+                else "a SOCKS server with Tor's timing, RTT %d ms" % self.rtt_ms)
+
+    def start_tornet(self):
+        self.tornet_dir = os.path.join(self.tmp, "tornet")
+        self.say("latency: starting the private Tor network, %d ms a hop (about 30 s)" % self.tornet_ms)
+        cp = subprocess.run([os.path.join(HERE, "tornet"), "start", "--latency", str(self.tornet_ms),
+                             self.tornet_dir], capture_output=True, text=True, timeout=300)
+        if cp.returncode != 0:
+            raise RuntimeError("tornet did not start: " + cp.stderr.strip()[-500:])
+        env = dict(line.split("=", 1) for line in cp.stdout.splitlines() if "=" in line)
+        self.sport = int(env["TORNET_SOCKS"].rsplit(":", 1)[1])
+        self.name = env["TORNET_WEB_HOST"].strip("'")
 
     def start(self):
+        if self.tornet_ms:
+            self.start_tornet()
+            self.write_torsocks_conf()
+            return
         http, hport = start("http")
         banner, bport = start("banner")
         self.procs += [http, banner]
@@ -71,6 +97,9 @@ class Latency:
                                   "--map", "%d=127.0.0.1:%d" % (BANNER_PORT, bport),
                                   "--resolve", "%s=203.0.113.7" % NAME, "--rtt-ms", self.rtt_ms)
         self.procs.append(socks)
+        self.write_torsocks_conf()
+
+    def write_torsocks_conf(self):
         self.torsocks_conf = os.path.join(self.tmp, "torsocks.conf")
         with open(self.torsocks_conf, "w") as f:
             f.write("TorAddress 127.0.0.1\nTorPort %d\n" % self.sport)
@@ -80,6 +109,9 @@ class Latency:
             if p.poll() is None:
                 p.terminate()
                 p.wait()
+        if self.tornet_dir is not None:
+            subprocess.run([os.path.join(HERE, "tornet"), "stop", self.tornet_dir],
+                           capture_output=True, timeout=120)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def argv(self, way, script):
@@ -104,23 +136,23 @@ class Latency:
         return cp.stdout
 
     def ttfb(self, way):
-        one = "%s -sS -o /dev/null -w '%%{time_starttransfer}\\n' http://%s/hello" % (self.curl(way), NAME)
+        one = "%s -sS -o /dev/null -w '%%{time_starttransfer}\\n' http://%s/" % (self.curl(way), self.name)
         out = self.run(way, "; ".join([one] * self.samples))
         return [float(x) for x in out.split()]
 
     def page(self, way):
-        objs = " ".join("http://%s/bytes/%d" % (NAME, 2000 + i) for i in range(19))
-        one = ("t0=$(date +%%s%%N); %s -sS -o /dev/null http://%s/hello && "
+        objs = " ".join("http://%s/bytes/%d" % (self.name, 2000 + i) for i in range(19))
+        one = ("t0=$(date +%%s%%N); %s -sS -o /dev/null http://%s/ && "
                "%s -sS -Z --parallel-immediate --parallel-max 6 %s -o /dev/null -o /dev/null -o /dev/null -o /dev/null "
                "-o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null "
                "-o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null -o /dev/null "
                "-o /dev/null -o /dev/null -o /dev/null && echo $(( $(date +%%s%%N) - t0 ))"
-               % (self.curl(way), NAME, self.curl(way), objs))
+               % (self.curl(way), self.name, self.curl(way), objs))
         out = self.run(way, "; ".join([one] * self.samples))
         return [int(x) / 1e9 for x in out.split()]
 
     def exchange(self, way):
-        if not way.startswith("torgate"):
+        if not way.startswith("torgate") or self.tornet_ms:
             return []
         one = "python3 -c \"%s\" 203.0.113.7" % BANNER_CLIENT.replace('"', '\\"')
         out = self.run(way, "; ".join([one] * self.samples))
@@ -128,9 +160,11 @@ class Latency:
 
     def measure(self, reps):
         rows = {}
-        ways = [w for w in WAYS if w != "torsocks" or shutil.which("torsocks")]
+        # torsocks is left out on the private network: its names resolve
+        # to 127.0.0.1, which torsocks refuses to connect to.
+        ways = [w for w in WAYS if w != "torsocks" or (shutil.which("torsocks") and not self.tornet_ms)]
         for rep in range(reps):
-            self.say("latency: repetition %d/%d (stand-in RTT %d ms)" % (rep + 1, reps, self.rtt_ms))
+            self.say("latency: repetition %d/%d (%s)" % (rep + 1, reps, self.where()))
             for what, fn in (("time to first byte, one GET", self.ttfb),
                              ("20-object page, total", self.page),
                              ("server speaks first: banner and one line", self.exchange)):
@@ -139,9 +173,8 @@ class Latency:
         return rows
 
 
-def table(rows, rtt_ms, fmt):
-    out = ["", "Latency against a SOCKS server with Tor's timing, RTT %d ms (s; min / median / max of "
-               "every request):" % rtt_ms, "",
+def table(rows, where, fmt):
+    out = ["", "Latency through %s (s; min / median / max of every request):" % where, "",
            "| workload | unit | " + " | ".join(WAYS) + " | optimistic / socks-native |",
            "|---|---|" + "---|" * (len(WAYS) + 1)]
     names = []
@@ -154,6 +187,8 @@ def table(rows, rtt_ms, fmt):
             v = rows.get((name, w), [])
             cells.append("%s / %s / %s" % (fmt(min(v)), fmt(statistics.median(v)), fmt(max(v)))
                          if v else "-")
+        if not any(rows.get((name, w)) for w in WAYS):
+            continue
         o, s = rows.get((name, "torgate optimistic")), rows.get((name, "socks-native"))
         ratio = fmt(statistics.median(o) / statistics.median(s)) if o and s else "-"
         out.append("| %s | s | %s | %s |" % (name, " | ".join(cells), ratio))
