@@ -93,7 +93,7 @@ struct tg_config {
     int force;                   /* --force: serve a namespace with other links up */
     const char *name;            /* --name (points into argv), or NULL: derived */
     enum tg_isolate isolate;     /* --isolate */
-    int optimistic;              /* --connect optimistic: the app's first bytes go with the CONNECT */
+    int optimistic;              /* --connect optimistic (default): the app's first bytes go with the CONNECT */
     int no_wait;                 /* --no-wait: do not wait for Tor's bootstrap */
     unsigned sockets;            /* --socket NAME: enum tg_socket bits */
     /* --expose HOSTPORT[:PORT]: the host's 127.0.0.1:host_port reachable

@@ -91,6 +91,7 @@ void options_defaults(struct tg_config *cfg, struct opt_state *st)
     cfg->mtu = TG_DEFAULT_MTU;
     cfg->tun_fd = -1;
     cfg->offload = 1;
+    cfg->optimistic = 1;        /* a circuit round trip sooner (docs/PERFORMANCE.md) */
     st->file_log_level = -1;
 }
 

@@ -3,9 +3,9 @@
  * Life of a stream: the app's SYN is held by the netstack while a SOCKS5
  * connection is made (greeting, username/password, CONNECT). Only a success
  * reply lets the SYN into lwIP; any failure answers the SYN with a RST.
- * With --connect optimistic the SYN is let in as soon as the CONNECT is
- * sent, and the app's bytes follow it to Tor before the reply; a failure
- * then resets the connection.
+ * With --connect optimistic (the default) the SYN is let in as soon as the
+ * CONNECT is sent, and the app's bytes follow it to Tor before the reply;
+ * a failure then resets the connection. --connect confirmed holds it.
  *
  * Back-pressure, so a stream's memory stays bounded whatever either side does:
  * - app -> Tor: lwIP's segments are handed to the SOCKS bufferevent without a

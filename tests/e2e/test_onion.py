@@ -31,14 +31,18 @@ REFUSALS = [
 
 @pytest.mark.parametrize("key,words", REFUSALS, ids=["unpublished", "bad-checksum", "needs-auth"])
 def test_onion_refusals_fail_fast_and_say_why(tg, tornet, key, words):
-    """Through the ExtendedErrors SocksPort: the app's connection is refused
-    (not left to time out) and torgate's log says what Tor said, in words."""
+    """Through the ExtendedErrors SocksPort: the app's connection fails at
+    once (not left to time out) and torgate's log says what Tor said, in
+    words."""
     onion = tornet[key]
     t = time.monotonic()
     cp = tg(["--", "curl", "-sS", "-m", "90", "http://%s/" % onion],
             socks=tornet["TORNET_SOCKS_EXT"], timeout=120)
     took = time.monotonic() - t
-    assert cp.returncode == 7, describe(cp)
+    # Reset once let in (55 sending, 56 receiving), or refused (7) when
+    # Tor's answer comes before the app's handshake is done (a bad address
+    # is refused at once).
+    assert cp.returncode in (7, 55, 56), describe(cp)
     assert took < 30, "refused only after %.1f s" % took
     assert "%s:80: Tor cannot reach this onion service: %s" % (onion, words) in cp.stderr, \
         describe(cp)
@@ -59,9 +63,10 @@ def test_tor_automap_address_reaches_tun(tg, tornet):
 
 def test_unmapped_automap_address_refused(tg, tornet):
     """A 127.192/10 address Tor never handed out: it still goes to Tor, which
-    has no name for it and refuses; the app's connection is refused."""
+    has no name for it and refuses; with --connect confirmed the app's
+    connection is refused."""
     virt = str(AUTOMAP[random.randrange(1 << 16, 1 << 22)])
-    cp = tg(["-vv", "--", "curl", "-sS", "-m", "60", "http://%s/" % virt])
+    cp = tg(["-vv", "--connect", "confirmed", "--", "curl", "-sS", "-m", "60", "http://%s/" % virt])
     assert cp.returncode == 7, describe(cp)
     assert "stream %s:80: Tor answered: general failure (0x01)" % virt in cp.stderr, describe(cp)
     log = os.path.join(tornet["TORNET_DIR"], "nodes", "client", "notice.log")

@@ -92,7 +92,9 @@ def uniq(prefix="t"):
 
 def test_ls_stats_stop(popen_torgate, runtime_dir):
     name = uniq()
-    app = App(popen_torgate, runtime_dir, "--name", name)
+    # --connect confirmed: a stream Tor refuses is then a refused connect,
+    # which the app reports as such.
+    app = App(popen_torgate, runtime_dir, "--name", name, "--connect", "confirmed")
     listed = wait_listed(runtime_dir, name)
     me = next(e for e in listed if e["name"] == name)
     assert me["mode"] == "command" and me["pid"] == app.p.pid and "ctl_app.py" in me["target"], me
