@@ -45,6 +45,8 @@ import socket
 import struct
 import sys
 
+import tortiming
+
 # ---------------------------------------------------------------- content
 
 BLOCK_SIZE = 65536
@@ -258,90 +260,11 @@ class SocksServer:
 
 
     async def tor_timed(self, reader, writer, target, host, port):
-        """A CONNECT with Tor's timing (--rtt-ms): the BEGIN reaches the exit
-        RTT/2 after the request, the exit connects, and its CONNECTED
-        reaches the client RTT/2 later; every byte takes RTT/2 each way.
-        Bytes the client sends after its request, before the reply, travel
-        with the BEGIN and reach the server as soon as the exit has
-        connected (Tor's optimistic data). One log line per stream:
-        {"timed": true, "early": bytes sent before the reply, ...}."""
-        loop = asyncio.get_running_loop()
-        half = self.rtt / 2
-        up = asyncio.Queue()
-        state = {"replied": False, "early": 0}
-
-        async def read_client():
-            while True:
-                data = await reader.read(65536)
-                if not state["replied"]:
-                    state["early"] += len(data)
-                up.put_nowait((loop.time(), data))
-                if not data:
-                    return
-
-        async def until(t):
-            d = t - loop.time()
-            if d > 0:
-                await asyncio.sleep(d)
-
-        reading = asyncio.ensure_future(read_client())
-        try:
-            await asyncio.sleep(half)
-            try:
-                ureader, uwriter = await asyncio.wait_for(
-                    asyncio.open_connection(target[0], target[1]), 10)
-            except (OSError, asyncio.TimeoutError):
-                await asyncio.sleep(half)
-                writer.write(socks_reply(5))
-                await writer.drain()
-                return
-            reply_at = loop.time() + half
-
-            async def deliver_up():
-                while True:
-                    t, data = await up.get()
-                    await until(t + half)
-                    if not data:
-                        if uwriter.can_write_eof():
-                            uwriter.write_eof()
-                        return
-                    uwriter.write(data)
-                    await uwriter.drain()
-
-            down = asyncio.Queue()
-
-            async def read_server():
-                while True:
-                    data = await ureader.read(65536)
-                    down.put_nowait((loop.time(), data))
-                    if not data:
-                        return
-
-            async def deliver_down():
-                await until(reply_at)
-                state["replied"] = True
-                writer.write(socks_reply(0, uwriter.get_extra_info("sockname")))
-                await writer.drain()
-                while True:
-                    t, data = await down.get()
-                    await until(t + half)
-                    if not data:
-                        if writer.can_write_eof():
-                            writer.write_eof()
-                        return
-                    writer.write(data)
-                    await writer.drain()
-
-            try:
-                await asyncio.gather(deliver_up(), deliver_down(), read_server())
-            except (ConnectionError, OSError):
-                pass
-            finally:
-                self.log({"timed": True, "host": host, "port": port, "early": state["early"],
-                          "rtt_ms": int(self.rtt * 1000)})
-                await close_writer(uwriter)
-        finally:
-            reading.cancel()
+        """A CONNECT with Tor's timing (--rtt-ms; tortiming.py), logged with
+        how many bytes the client sent before the reply."""
+        early = await tortiming.connect(reader, writer, target, self.rtt, socks_reply, close_writer)
+        self.log({"timed": True, "host": host, "port": port, "early": early,
+                  "rtt_ms": int(self.rtt * 1000)})
 
     def resolve_reply(self, cmd, atyp, host):
         """Tor's answer to RESOLVE / RESOLVE_PTR, from the table."""
