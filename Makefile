@@ -183,7 +183,7 @@ bench-tools: $(BENCH_TOOLS)
 
 # The full run (several minutes): table on stdout, see docs/PERFORMANCE.md.
 bench: torgate $(BENCH_TOOLS)
-	./scripts/bench $(BENCH_ARGS)
+	./scripts/bench $(if $(HEV),--hev $(HEV)) $(BENCH_ARGS)
 
 # ---- checks ----------------------------------------------------------------
 check: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate $(UNIT_TESTS) $(FUZZERS) $(LEAK_PROBE) $(BENCH_TOOLS)
