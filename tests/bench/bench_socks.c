@@ -169,7 +169,17 @@ static int socks_connect(struct relay *r, uint16_t port, size_t used)
     if (m != NULL && m->idle) {
         unsigned char ok[10] = { 5, 0, 0, 1 };
         r->st = S_IDLE;
-        return socks_reply(r, ok, sizeof(ok));
+        if (socks_reply(r, ok, sizeof(ok)) != 0)
+            return -1;
+        /* An 'I' that came right behind the request (torgate's optimistic
+         * data) is answered as if it came after the reply. */
+        size_t extra = r->hlen - used;
+        r->hlen = 0;
+        if (extra == 0)
+            return 0;
+        if (r->hs[used] != 'I')
+            return -1;
+        return write(r->e[0].fd, "i", 1) == 1 ? 0 : -1;
     }
     const struct sockaddr_storage *to = m ? &m->to : &dflt;
     socklen_t len = m ? m->len : dflt_len;
