@@ -178,7 +178,7 @@ static void sound_filter_up(void)
     else if ((rc = pulse_filter_start(server, sock, sizeof(sock), err, sizeof(err))) != 0)
         log_msg(rc > 0 ? LOG_INFO : LOG_WARN, "%s", err);     /* none running: no news */
     else
-        sandbox_ipc_pulse_via(sock);
+        sandbox_ipc_pulse_via(sock, server);
 }
 
 static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile,

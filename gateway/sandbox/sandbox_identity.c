@@ -56,10 +56,11 @@ static int write_file(const char *path, const char *text, char *err, size_t errl
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
     size_t len = strlen(text);
-    if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) != 0) {
+    int ok = fd >= 0 && write(fd, text, len) == (ssize_t)len;
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;              /* (closed all the same: never close it twice) */
+    if (!ok) {
         snprintf(err, errlen, "cannot write %s for the sandbox: %s", path, strerror(errno));
-        if (fd >= 0)
-            (void)close(fd);
         return -1;
     }
     return 0;

@@ -44,7 +44,9 @@
 #define MAX_PLACES 16
 #define TMP_FLAGS (MS_NOSUID | MS_NODEV)
 
-static char pulse_via[108];     /* the sound filter's socket (audio/pulse_filter.c) */
+/* The sound filter's socket (audio/pulse_filter.c), and where the command
+ * looks for its sound server. */
+static char pulse_via[108], pulse_at[PATH_MAX];
 
 /* Something of the host's to put back once its directory is covered. */
 struct place {
@@ -127,9 +129,10 @@ int sandbox_ipc_pulse_server(char *out, size_t len)
     return join(out, len, xdg, "pulse/native");
 }
 
-void sandbox_ipc_pulse_via(const char *sock)
+void sandbox_ipc_pulse_via(const char *sock, const char *server)
 {
     snprintf(pulse_via, sizeof(pulse_via), "%s", sock);
+    snprintf(pulse_at, sizeof(pulse_at), "%s", server);
 }
 
 /* The first unix:path= of a D-Bus address, into out; 0 or -1. */
@@ -207,9 +210,8 @@ static void keep_named(struct places *ps, unsigned sockets, const char *xdg)
         keep_x11(ps, 0);
     /* The filter's socket, where the command looks for the server. */
     if ((sockets & TG_SOCKET_PULSEAUDIO) && pulse_via[0] != '\0' &&
-        sandbox_ipc_pulse_server(path, sizeof(path)) == 0 &&
         keep(ps, "pulseaudio (through torgate's filter)", pulse_via, S_IFSOCK, 0, 1))
-        snprintf(ps->p[ps->n - 1].path, sizeof(ps->p[ps->n - 1].path), "%s", path);
+        snprintf(ps->p[ps->n - 1].path, sizeof(ps->p[ps->n - 1].path), "%s", pulse_at);
     if (sockets & TG_SOCKET_SESSION_BUS) {
         int n = 0;
         char own[PATH_MAX] = "";

@@ -17,8 +17,8 @@ int sandbox_ipc_setup(const struct tg_config *cfg, char *err, size_t errlen);
  * directory's pulse/native. 0, or -1 when it is not a local socket. */
 int sandbox_ipc_pulse_server(char *out, size_t len);
 
-/* Before sandbox_start(): --socket pulseaudio gives the command this
- * socket (the filter's) at that path. */
-void sandbox_ipc_pulse_via(const char *sock);
+/* Before sandbox_start(): --socket pulseaudio gives the command sock (the
+ * filter's) at server, where it looks for its sound server. */
+void sandbox_ipc_pulse_via(const char *sock, const char *server);
 
 #endif

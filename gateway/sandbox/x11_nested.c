@@ -63,10 +63,11 @@ static int write_cookie(const char *path, int n, char *err, size_t errlen)
         len += fields[i].n;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 || write(fd, buf, len) != (ssize_t)len || close(fd) != 0) {
+    int ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;              /* (closed all the same: never close it twice) */
+    if (!ok) {
         snprintf(err, errlen, "--x11 nested: cannot write the X cookie %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            (void)close(fd);
         return -1;
     }
     return 0;
