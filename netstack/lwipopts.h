@@ -92,6 +92,10 @@
 /* With offloads, the TCP checksums towards the app are the kernel's, and
  * those it left undone coming in are not checked (netstack_offload.c). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1
+#include <stddef.h>
+#include <stdint.h>
+uint16_t packet_csum_native(const void *buf, size_t len);   /* netstack/packet.c */
+#define LWIP_CHKSUM(data, len)          packet_csum_native((data), (size_t)(len))
 #define CHECKSUM_GEN_IP                 1
 #define CHECKSUM_GEN_TCP                1
 #define CHECKSUM_GEN_UDP                1

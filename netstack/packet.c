@@ -134,14 +134,59 @@ int packet_is_echo_request(const struct packet_info *pi)
                                                              : PACKET_ICMP6_ECHO_REQUEST);
 }
 
+/* Eight bytes a step: summing 32-bit words into 64 bits and folding at the
+ * end gives the same one's-complement sum as 16-bit words (2^16 is 1
+ * modulo 2^16 - 1). Loads go through memcpy: any alignment will do. lwIP
+ * uses it too (LWIP_CHKSUM); its own sums 16 bits a step, and on a plain
+ * TUN that was 3-5% of the gateway's CPU. */
+uint16_t packet_csum_native(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    uint64_t a = 0, b = 0;
+    for (; len >= 8; len -= 8, p += 8) {
+        uint32_t w[2];
+        memcpy(w, p, sizeof(w));
+        a += w[0];
+        b += w[1];
+    }
+    if (len >= 4) {
+        uint32_t w;
+        memcpy(&w, p, sizeof(w));
+        a += w;
+        p += 4;
+        len -= 4;
+    }
+    if (len >= 2) {
+        uint16_t h;
+        memcpy(&h, p, sizeof(h));
+        a += h;
+        p += 2;
+        len -= 2;
+    }
+    if (len) {
+        /* The pad byte is the word's second one in memory. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        a += *p;
+#else
+        a += (uint64_t)*p << 8;
+#endif
+    }
+    a += b;
+    a = (a & 0xffffffffu) + (a >> 32);
+    a = (a & 0xffffffffu) + (a >> 32);
+    a = (a & 0xffffu) + (a >> 16);
+    a = (a & 0xffffu) + (a >> 16);
+    return (uint16_t)a;
+}
+
 /* The Internet checksum over buf[0..len), continuing from sum. */
 uint32_t packet_csum_add(uint32_t sum, const uint8_t *buf, size_t len)
 {
-    for (size_t i = 0; i + 1 < len; i += 2)
-        sum += (uint32_t)((buf[i] << 8) | buf[i + 1]);
-    if (len & 1)
-        sum += (uint32_t)(buf[len - 1] << 8);
-    return sum;
+    uint16_t native = packet_csum_native(buf, len);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    native = __builtin_bswap16(native);
+#endif
+    return sum + native;
 }
 
 uint16_t packet_csum_fold(uint32_t sum)

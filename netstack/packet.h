@@ -65,6 +65,10 @@ int packet_tcp_checksum_ok(const uint8_t *buf, size_t len, const struct packet_i
  * big-endian 16-bit words (an odd last byte padded), continuing from sum;
  * and that sum folded to 16 bits and complemented, as written in headers. */
 uint32_t packet_csum_add(uint32_t sum, const uint8_t *buf, size_t len);
+/* The same sum of buf[0..len) taken as words in the machine's own byte
+ * order, folded to 16 bits and not complemented: what lwIP's LWIP_CHKSUM
+ * returns. Any alignment. */
+uint16_t packet_csum_native(const void *buf, size_t len);
 uint16_t packet_csum_fold(uint32_t sum);
 
 /* Whether both addresses can be ends of a TCP connection: neither is
