@@ -111,6 +111,7 @@ $(eval $(call UNIT_RULE,test_dns_stub,dns/stub.c dns/wire.c dns/vmap.c dns/rcach
 $(eval $(call UNIT_RULE,test_pulse_wire,pulse/wire.c))
 $(eval $(call UNIT_RULE,test_pulse_stream,pulse/stream.c pulse/wire.c))
 $(eval $(call UNIT_RULE,test_relay_dest,gateway/serve/relay_dest.c dns/vmap.c))
+$(eval $(call UNIT_RULE,test_upload,gateway/serve/upload.c,-levent_core))
 unit: $(UNIT_TESTS)
 
 # ---- fuzzing (libFuzzer; clang from Debian) --------------------------------

@@ -462,18 +462,53 @@ void netstack_pending_drop(struct ns_pending *pend)
 
 /* ---- accepted connections ------------------------------------------ */
 
+/* Towards the app lwIP walks its lists of segments on every call: the
+ * unsent list to its tail on each tcp_write, the unacked list on each
+ * tcp_output, which runs for every ACK. With offloads a segment carries up
+ * to 64 KB and the lists stay short; on a plain TUN each carries one MSS, and
+ * a full 1 MB buffer was 700 segments walked twice per ACK (12% of the
+ * gateway's CPU on a download). So a stream queues at most SND_SEGS_MAX
+ * segments' worth, which still covers many round trips to a local app. */
+#define SND_SEGS_MAX  256
+/* ...and is refilled from Tor only once SND_LOWAT of room has opened (or half
+ * of what it can hold at all): one read of Tor's socket per ~45 segments
+ * instead of one per ACK. */
+#define SND_LOWAT     (64 * 1024)
+
+/* What lwIP itself accepts now (tcp_sndbuf() would clamp it to 64 KB). */
+static size_t conn_room(const struct tcp_pcb *pcb)
+{
+    if (tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4)
+        return 0;
+    return pcb->snd_buf;
+}
+
 size_t netstack_conn_sndbuf(const struct ns_conn *c)
 {
     const struct tcp_pcb *pcb = (const struct tcp_pcb *)c;
-    if (tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4)
+    size_t room = conn_room(pcb);
+    size_t queued = tcp_sndqueuelen(pcb);
+    if (queued >= SND_SEGS_MAX)
         return 0;
-    return tcp_sndbuf(pcb);
+    size_t segs = (SND_SEGS_MAX - queued) * tcp_mss(pcb);
+    return segs < room ? segs : room;
+}
+
+int netstack_conn_writable(const struct ns_conn *c)
+{
+    const struct tcp_pcb *pcb = (const struct tcp_pcb *)c;
+    size_t most = (size_t)SND_SEGS_MAX * tcp_mss(pcb);
+    if (most > TCP_SND_BUF)
+        most = TCP_SND_BUF;
+    size_t low = most / 2 < SND_LOWAT ? most / 2 : SND_LOWAT;
+    size_t room = netstack_conn_sndbuf(c);
+    return room > 0 && room >= low;
 }
 
 long netstack_conn_write(struct ns_conn *c, const void *data, size_t len)
 {
     struct tcp_pcb *pcb = (struct tcp_pcb *)c;
-    size_t room = netstack_conn_sndbuf(c);
+    size_t room = conn_room(pcb);
     if (len > room)
         len = room;
     if (len > 0xffff)

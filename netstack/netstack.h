@@ -38,6 +38,9 @@ struct netstack_callbacks {
     void (*tcp_connected)(void *stream);
     /* One IP packet for the app, as an iovec (scatter, never split). */
     void (*tun_write)(void *ctx, const struct iovec *iov, int iovcnt);
+    /* Packets wait for netstack_tun_flush(): call it before the loop
+     * sleeps. NULL: nothing is held, every packet is written at once. */
+    void (*tun_flush_wanted)(void *ctx);
 };
 
 /* A datagram for a UDP listener; flow->src is the app's end. */
@@ -50,6 +53,7 @@ struct netstack_stats {
     uint64_t rx_super;       /* offload: reads larger than the MTU (TSO super-segments) */
     uint64_t tx_packets;     /* written to the TUN */
     uint64_t tx_super;       /* offload: writes larger than the MTU */
+    uint64_t tx_acks_merged; /* pure ACKs a later one replaced before they were written */
     uint64_t udp_refused;    /* UDP to no listener: ICMP port unreachable */
     /* The first NS_UDP_PORT_SLOTS destination ports refused, with counts
      * (n == 0: an unused slot); the rest count only in udp_refused. */
@@ -82,6 +86,8 @@ void *netstack_rx_alloc(struct iovec iov[2], int *iovcnt);
 void  netstack_rx_input(void *rx, size_t n);
 void  netstack_rx_free(void *rx);
 
+/* Writes the packets held back (pure ACKs that a later one may replace). */
+void     netstack_tun_flush(void);
 /* lwIP's timers; call netstack_timers_run() every netstack_timer_interval_ms(). */
 void     netstack_timers_run(void);
 unsigned netstack_timer_interval_ms(void);
@@ -104,7 +110,10 @@ void netstack_pending_drop(struct ns_pending *pend);
 struct ns_conn *netstack_connect(const struct ns_flow *flow, void *stream);
 
 /* Accepted connections. */
+/* Room for bytes towards the app now, and whether enough has opened to be
+ * worth a read from Tor (lwIP's "sent" callback asks this). */
 size_t netstack_conn_sndbuf(const struct ns_conn *c);
+int netstack_conn_writable(const struct ns_conn *c);
 /* Queues up to len bytes (copied) towards the app; returns how many were
  * taken (0: no room now, wait for tcp_sent), or -1 if the connection can no
  * longer send. */

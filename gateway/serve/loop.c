@@ -38,6 +38,7 @@ struct loop {
     struct relay *relay;
     struct dns_server *dns;
     struct event *tun_ev, *timer_ev, *sig_ev, *drain_ev;
+    struct event *flush_ev;           /* active while the netstack holds packets */
     int drain_ticks;
     int tun_fd, sig_fd;
     pid_t child;
@@ -103,6 +104,21 @@ static void ns_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
     }
 }
 
+static void ns_tun_flush_wanted(void *ctx)
+{
+    struct loop *l = ctx;
+    /* Runs in this loop turn, after what woke it: no system call. */
+    event_active(l->flush_ev, 0, 0);
+}
+
+static void on_tun_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    netstack_tun_flush();
+}
+
 static const struct netstack_callbacks ns_callbacks = {
     .tcp_open = ns_tcp_open,
     .tcp_recv = ns_tcp_recv,
@@ -111,6 +127,7 @@ static const struct netstack_callbacks ns_callbacks = {
     .tcp_gone = ns_tcp_gone,
     .tcp_connected = ns_tcp_connected,
     .tun_write = ns_tun_write,
+    .tun_flush_wanted = ns_tun_flush_wanted,
 };
 
 /* ---- events ---------------------------------------------------------- */
@@ -282,6 +299,9 @@ struct loop *loop_new(const struct tg_config *cfg, int tun_fd, const struct sand
         log_error("cannot create the event loop");
         goto fail;
     }
+    l->flush_ev = event_new(l->base, -1, 0, on_tun_flush, l);
+    if (l->flush_ev == NULL)
+        goto oom;
     const struct netstack_config nscfg = {
         .mtu = cfg->mtu, .ping_local = cfg->ping_local, .offload = tun_has_offload(tun_fd),
     };
@@ -396,6 +416,8 @@ void loop_free(struct loop *l)
         event_free(l->tun_ev);
     if (l->timer_ev != NULL)
         event_free(l->timer_ev);
+    if (l->flush_ev != NULL)
+        event_free(l->flush_ev);
     if (l->sig_ev != NULL)
         event_free(l->sig_ev);
     if (l->drain_ev != NULL)

@@ -23,6 +23,7 @@
 #include "serve/relay_dest.h"
 #include "base/log.h"
 #include "serve/stream.h"
+#include "serve/upload.h"
 #include "tor/socks5.h"
 #include "tor/socks_io.h"
 
@@ -51,6 +52,7 @@ enum {
     F_SOCKS_EOF      = 1 << 3,   /* Tor's side sent EOF */
     F_SOCKS_FIN_SENT = 1 << 4,   /* ... and it was passed to the app (FIN) */
     F_GREETED        = 1 << 5,   /* the SOCKS port took the connection; the request is sent */
+    F_UPLOAD_LOST    = 1 << 6,   /* bytes of the app's were lost (no memory): ends at once */
 };
 
 enum close_how {
@@ -85,6 +87,7 @@ struct relay {
     uint64_t stream_seq;              /* --isolate stream */
     struct relay_stream *streams;
     size_t nstreams;
+    struct upload *upload;            /* the app's bytes, one send per stream and loop turn */
     struct relay_stats stats;
     /* Failures that refuse every new stream (Tor gone, no file descriptors)
      * must reach the user, but once per burst, not once per connection. */
@@ -99,6 +102,7 @@ static void stream_close(struct relay_stream *s, enum close_how how)
 {
     struct relay *r = s->relay;
 
+    upload_drop(r->upload, s);
     if (s->pend != NULL) {
         netstack_pending_refuse(s->pend);
         s->pend = NULL;
@@ -271,6 +275,46 @@ static void release_hold(const void *data, size_t len, void *hold)
 /* The app's held SYN is let in: its connection exists from here on, and
  * what it sends goes to Tor behind the handshake. 0, or -1 when the stream
  * was closed. */
+/* Bytes of the app's that wait in the output buffer, behind others: small
+ * segments copied (the evbuffer packs them together) and their buffers
+ * released at once, large ones handed over without a copy. 0, or -1 if out
+ * of memory: the stream is then ended, and hold is still the caller's. */
+static int keep_upload(struct relay_stream *s, const void *data, size_t len, void *hold)
+{
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    int rc = len < SMALL_SEGMENT ? evbuffer_add(out, data, len)
+                                 : evbuffer_add_reference(out, data, len, release_hold, hold);
+    if (rc == 0) {
+        if (len < SMALL_SEGMENT)
+            netstack_release(hold);
+        return 0;
+    }
+    /* From inside the stage's flush the stream may not go yet: it ends when
+     * the loop next turns, and no byte after the gap reaches Tor. */
+    s->flags |= F_UPLOAD_LOST;
+    log_warn("stream %s: out of memory for the app's bytes; the stream is reset", s->name);
+    bufferevent_trigger_event(s->bev, BEV_EVENT_ERROR, BEV_TRIG_DEFER_CALLBACKS);
+    return -1;
+}
+
+static void upload_sent(void *owner, size_t n)
+{
+    struct relay_stream *s = owner;
+    if (s->conn != NULL)
+        netstack_conn_recved(s->conn, n);
+}
+
+static int upload_rest(void *owner, const void *data, size_t len, void *hold)
+{
+    return keep_upload(owner, data, len, hold);
+}
+
+static const struct upload_ops upload_ops = {
+    .sent = upload_sent,
+    .rest = upload_rest,
+    .release = netstack_release,
+};
+
 static int accept_app(struct relay_stream *s)
 {
     struct ns_pending *pend = s->pend;
@@ -514,50 +558,24 @@ fail:
 static void relay_tcp_recv(void *stream, const void *data, size_t len, void *hold)
 {
     struct relay_stream *s = stream;
-    if (s->flags & F_APP_FIN_SENT) {
-        /* Nothing may follow a FIN; lwIP never does this. */
+    if (s->flags & (F_APP_FIN_SENT | F_UPLOAD_LOST)) {
+        /* Nothing may follow a FIN (lwIP never does this), nor a gap. */
         netstack_release(hold);
-        return;
-    }
-    /* Nothing waits before these bytes: try the socket at once, which saves
-     * a trip through the event loop (and two epoll_ctl calls) per segment.
-     * An error is left to the bufferevent, whose next write meets it. */
-    struct evbuffer *out = bufferevent_get_output(s->bev);
-    if (evbuffer_get_length(out) == 0) {
-        ssize_t n = send(bufferevent_getfd(s->bev), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            s->relay->stats.bytes_up += (uint64_t)n;
-            netstack_conn_recved(s->conn, (size_t)n);
-            if ((size_t)n == len) {
-                netstack_release(hold);
-                return;
-            }
-            data = (const uint8_t *)data + n;
-            len -= (size_t)n;
-        }
-    }
-    /* The rest waits in the output buffer: small segments copied (the
-     * evbuffer packs them together) and their buffers released at once,
-     * large ones handed over without a copy. */
-    int rc;
-    if (len < SMALL_SEGMENT) {
-        rc = evbuffer_add(out, data, len);
-        netstack_release(hold);
-    } else {
-        rc = evbuffer_add_reference(out, data, len, release_hold, hold);
-        if (rc != 0)
-            netstack_release(hold);
-    }
-    if (rc != 0) {
-        stream_close(s, CLOSE_ABORT);
         return;
     }
     s->relay->stats.bytes_up += len;
+    /* Nothing waits before these bytes: staged, they reach the socket with
+     * the stream's other segments of this loop turn in one sendmsg. */
+    if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+        upload_add(s->relay->upload, s, bufferevent_getfd(s->bev), data, len, hold);
+    else if (keep_upload(s, data, len, hold) != 0)
+        netstack_release(hold);
 }
 
 static void relay_tcp_fin(void *stream)
 {
     struct relay_stream *s = stream;
+    upload_flush_owner(s->relay->upload, s);
     s->flags |= F_APP_FIN;
     if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
         on_socks_write(s->bev, s);
@@ -566,7 +584,7 @@ static void relay_tcp_fin(void *stream)
 static void relay_tcp_sent(void *stream)
 {
     struct relay_stream *s = stream;
-    if ((s->flags & F_CONNECTED) && !(s->flags & F_SOCKS_FIN_SENT))
+    if ((s->flags & F_CONNECTED) && !(s->flags & F_SOCKS_FIN_SENT) && netstack_conn_writable(s->conn))
         pull_from_tor(s);
 }
 
@@ -582,6 +600,7 @@ static void relay_tcp_gone(void *stream, int clean)
     }
     /* Both FINs were exchanged on the app's side, but bytes the app sent may
      * still wait for Tor: deliver them, then pass the FIN on. */
+    upload_flush_owner(s->relay->upload, s);
     s->flags |= F_APP_FIN | F_SOCKS_FIN_SENT;
     if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
         on_socks_write(s->bev, s);
@@ -597,9 +616,11 @@ struct relay *relay_new(struct event_base *base, const struct tg_config *cfg, st
     r->base = base;
     r->cfg = cfg;
     r->map = map;
+    r->upload = upload_new(base, &upload_ops);
     /* A credential of its own per instance: with IsolateSOCKSAuth (Tor's
      * default) this sandbox shares no circuit with anything else. */
-    if (relay_dest_user(r->user, sizeof(r->user)) != 0) {
+    if (r->upload == NULL || relay_dest_user(r->user, sizeof(r->user)) != 0) {
+        upload_free(r->upload);
         free(r);
         return NULL;
     }
@@ -633,6 +654,7 @@ void relay_free(struct relay *r)
         }
         stream_close(s, CLOSE_ABORT);
     }
+    upload_free(r->upload);
     free(r);
 }
 

@@ -57,12 +57,13 @@ void stats_lines(const struct stats_view *v, void (*fn)(void *ctx, const char *l
     line(fn, ctx, "packets: %llu in, %llu malformed, %llu duplicate SYNs, %llu UDP refused%s, "
          "%llu pings refused, %llu pings answered locally, %llu IPv6 link signalling "
          "ignored, %llu TUN writes dropped, %llu TUN writes failed, %llu packets dropped "
-         "for want of memory",
+         "for want of memory, %llu ACKs merged into a later one",
          (unsigned long long)n->rx_packets, (unsigned long long)n->rx_malformed,
          (unsigned long long)n->syn_duplicate, (unsigned long long)n->udp_refused, ports,
          (unsigned long long)n->echo_refused, (unsigned long long)n->echo_answered,
          (unsigned long long)n->link_ignored, (unsigned long long)v->tun_tx_dropped,
-         (unsigned long long)v->tun_tx_errors, (unsigned long long)v->rx_dropped);
+         (unsigned long long)v->tun_tx_errors, (unsigned long long)v->rx_dropped,
+         (unsigned long long)n->tx_acks_merged);
     if (v->offload)
         line(fn, ctx, "offloads: %llu of the packets in and %llu of %llu out were TCP "
              "super-segments (larger than the MTU)",
@@ -156,11 +157,11 @@ size_t stats_json(const struct stats_view *v, char *buf, size_t cap)
     put(&o, "},\"packets\":{\"in\":%llu,\"malformed\":%llu,\"oversize\":%llu,\"duplicate_syns\":%llu,"
         "\"pings_refused\":%llu,\"pings_answered\":%llu,\"link_signalling_ignored\":%llu,"
         "\"tun_writes_dropped\":%llu,\"tun_writes_failed\":%llu,\"dropped_no_memory\":%llu,"
-        "\"out\":%llu,\"super_in\":%llu,\"super_out\":%llu},\"udp_refused\":{\"total\":%llu,\"by_port\":{",
+        "\"out\":%llu,\"super_in\":%llu,\"super_out\":%llu,\"acks_merged\":%llu},\"udp_refused\":{\"total\":%llu,\"by_port\":{",
         U(n->rx_packets), U(n->rx_malformed), U(n->rx_oversize), U(n->syn_duplicate),
         U(n->echo_refused), U(n->echo_answered), U(n->link_ignored), U(v->tun_tx_dropped),
         U(v->tun_tx_errors), U(v->rx_dropped), U(n->tx_packets), U(n->rx_super), U(n->tx_super),
-        U(n->udp_refused));
+        U(n->tx_acks_merged), U(n->udp_refused));
     for (int i = 0; i < NS_UDP_PORT_SLOTS && n->udp_refused_ports[i].n > 0; i++)
         put(&o, "%s\"%u\":%llu", i ? "," : "", n->udp_refused_ports[i].port, U(n->udp_refused_ports[i].n));
     put(&o, "}}");
