@@ -72,7 +72,7 @@ struct relay_stream {
     struct event *pull_ev;            /* after the handshake: the socket is readable */
     struct evbuffer_cb_entry *out_cb;
     size_t handshake_left;            /* --connect optimistic: SOCKS bytes ahead of the app's */
-    struct socks5_client socks;
+    struct socks5_client *socks;      /* until the reply: a kilobyte no open stream keeps */
     unsigned flags;
     char name[96];                    /* "203.0.113.7:80", for logs */
 };
@@ -129,6 +129,7 @@ static void stream_close(struct relay_stream *s, enum close_how how)
     if (s->next != NULL)
         s->next->prev = s->prev;
     r->nstreams--;
+    free(s->socks);
     free(s);
 }
 
@@ -342,6 +343,8 @@ static void stream_connected(struct relay_stream *s)
         return;
     s->flags |= F_CONNECTED;
     s->relay->stats.connected++;
+    free(s->socks);
+    s->socks = NULL;
     bufferevent_set_timeouts(s->bev, NULL, NULL);
     (void)bufferevent_disable(s->bev, EV_READ);
     s->pull_ev = event_new(s->relay->base, bufferevent_getfd(s->bev), EV_READ | EV_PERSIST,
@@ -360,11 +363,11 @@ static void stream_connected(struct relay_stream *s)
 static void handshake_failed(struct relay_stream *s)
 {
     struct relay_stats *st = &s->relay->stats;
-    switch (s->socks.err) {
+    switch (s->socks->err) {
     case SOCKS5_ERR_REPLY:
-        st->socks_rep[s->socks.rep]++;
-        if (s->socks.rep >= SOCKS5_REP_TOR_HS_DESC_NOT_FOUND &&
-            s->socks.rep <= SOCKS5_REP_TOR_HS_INTRO_TIMEOUT) {
+        st->socks_rep[s->socks->rep]++;
+        if (s->socks->rep >= SOCKS5_REP_TOR_HS_DESC_NOT_FOUND &&
+            s->socks->rep <= SOCKS5_REP_TOR_HS_INTRO_TIMEOUT) {
             /* The user typed this onion address and only these words say
              * why it fails (a wrong address, a missing key); once per host
              * and 10 s, as a page may retry it many times and on many ports. */
@@ -375,18 +378,18 @@ static void handshake_failed(struct relay_stream *s)
                 *colon = '\0';
             if (log_limit_allow(&s->relay->warned_onions, host))
                 log_warn("stream %s: Tor cannot reach this onion service: %s (0x%02x)", s->name,
-                         socks5_rep_str(s->socks.rep), s->socks.rep);
+                         socks5_rep_str(s->socks->rep), s->socks->rep);
         } else {
             log_debug("stream %s: Tor answered: %s (0x%02x)", s->name,
-                      socks5_rep_str(s->socks.rep), s->socks.rep);
+                      socks5_rep_str(s->socks->rep), s->socks->rep);
         }
         break;
     case SOCKS5_ERR_NO_METHOD:
     case SOCKS5_ERR_AUTH_REJECTED:
         st->socks_auth++;
         log_warn("stream %s: the SOCKS server at %s refused us: %s%s", s->name,
-                 s->relay->cfg->socks_name, socks5_err_str(s->socks.err),
-                 s->socks.err == SOCKS5_ERR_NO_METHOD
+                 s->relay->cfg->socks_name, socks5_err_str(s->socks->err),
+                 s->socks->err == SOCKS5_ERR_NO_METHOD
                      ? "; torgate needs username/password authentication (RFC 1929), which "
                        "every Tor SocksPort offers: is --socks Tor's?" : "");
         break;
@@ -394,7 +397,7 @@ static void handshake_failed(struct relay_stream *s)
         st->socks_malformed++;
         log_warn_limited(&s->relay->warned_malformed, "%s sent a reply that is not SOCKS5 (%s); "
                      "is --socks Tor's SocksPort?", s->relay->cfg->socks_name,
-                     socks5_err_str(s->socks.err));
+                     socks5_err_str(s->socks->err));
         break;
     }
     stream_close(s, CLOSE_REFUSE);
@@ -402,7 +405,7 @@ static void handshake_failed(struct relay_stream *s)
 
 static void handshake_read(struct relay_stream *s)
 {
-    switch (socks_io_read(&s->socks, s->bev)) {
+    switch (socks_io_read(s->socks, s->bev)) {
     case SOCKS5_STEP_NEED_MORE:
         return;
     case SOCKS5_STEP_CONNECTED:
@@ -442,7 +445,7 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
 
     if (what & BEV_EVENT_CONNECTED) {
         s->flags |= F_GREETED;
-        if (socks_io_greet(&s->socks, bev) != 0)
+        if (socks_io_greet(s->socks, bev) != 0)
             stream_close(s, CLOSE_REFUSE);
         /* --connect optimistic: the CONNECT is on its way; the app may
          * start now, and its first bytes follow the CONNECT, so Tor sends
@@ -459,7 +462,7 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
         if ((s->flags & F_GREETED) && !(what & BEV_EVENT_TIMEOUT)) {
             struct evbuffer *in = bufferevent_get_input(bev);
             (void)evbuffer_read(in, bufferevent_getfd(bev), SOCKS_READ_MAX);
-            if (evbuffer_get_length(in) > 0 && socks_io_read(&s->socks, bev) == SOCKS5_STEP_FAILED) {
+            if (evbuffer_get_length(in) > 0 && socks_io_read(s->socks, bev) == SOCKS5_STEP_FAILED) {
                 handshake_failed(s);
                 return;
             }
@@ -522,7 +525,8 @@ void *relay_tcp_open(struct relay *r, struct ns_pending *pend, const struct ns_f
     }
     char pass[24];
     relay_dest_password(r->cfg->isolate, r->pass, &r->stream_seq, &dest, pass, sizeof(pass));
-    if (socks5_client_init(&s->socks, r->user, pass, &dest) != 0)
+    s->socks = malloc(sizeof(*s->socks));
+    if (s->socks == NULL || socks5_client_init(s->socks, r->user, pass, &dest) != 0)
         goto fail;
     s->bev = bufferevent_socket_new(r->base, -1, BEV_OPT_CLOSE_ON_FREE);
     if (s->bev == NULL)
@@ -551,6 +555,7 @@ fail:
     r->stats.open_failed++;
     if (s->bev != NULL)
         bufferevent_free(s->bev);
+    free(s->socks);
     free(s);
     return NULL;
 }
