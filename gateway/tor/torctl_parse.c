@@ -1,8 +1,9 @@
 /* Tor control-protocol replies (control-spec.txt) that `torgate --check`
- * reads: pure functions over a NUL-terminated reply, no I/O. */
+ * and `torgate circuits` read: pure functions over a reply, no I/O. */
 #define _GNU_SOURCE
 #include "tor/torctl_parse.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +129,166 @@ int torctl_parse_socksport(const char *reply, unsigned port, struct torctl_socks
         line = eol + strspn(eol, "\r\n");
     }
     return 0;
+}
+
+/* ---- circuit-status and stream-status lines ---------------------------- */
+
+/* The next space-separated word of line[*pos..len) into out (cap bytes).
+ * Returns its length, 0 at the end, or -1 if it does not fit. A quoted
+ * value (KEY="...") keeps its quotes and may hold spaces. */
+static long word(const char *line, size_t len, size_t *pos, char *out, size_t cap)
+{
+    size_t i = *pos;
+    while (i < len && line[i] == ' ')
+        i++;
+    size_t start = i;
+    int quoted = 0;
+    for (; i < len && (quoted || line[i] != ' '); i++) {
+        if (line[i] == '"')
+            quoted = !quoted;
+        else if (line[i] == '\\' && quoted && i + 1 < len)
+            i++;
+    }
+    if (quoted || i - start >= cap)
+        return -1;
+    memcpy(out, line + start, i - start);
+    out[i - start] = '\0';
+    *pos = i;
+    return (long)(i - start);
+}
+
+static int parse_id(const char *w, unsigned long *id)
+{
+    char *end;
+    if (w[0] < '0' || w[0] > '9')
+        return -1;
+    errno = 0;
+    *id = strtoul(w, &end, 10);
+    return *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+static int is_status(const char *w)
+{
+    if (w[0] == '\0')
+        return 0;
+    for (const char *p = w; *p != '\0'; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || *p == '_'))
+            return 0;
+    return 1;
+}
+
+static int parse_hop(const char *h, size_t n, struct torctl_hop *hop)
+{
+    memset(hop, 0, sizeof(*hop));
+    if (n < 41 || h[0] != '$')
+        return -1;
+    for (size_t i = 1; i <= 40; i++) {
+        char ch = h[i];
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') || (ch >= 'a' && ch <= 'f')))
+            return -1;
+        hop->fingerprint[i - 1] = ch >= 'a' ? (char)(ch - 'a' + 'A') : ch;
+    }
+    if (n == 41)
+        return 0;
+    /* ~Nickname (or = for a relay whose name is bound): 1-19 alphanumerics. */
+    size_t nick = n - 42;
+    if ((h[41] != '~' && h[41] != '=') || nick < 1 || nick >= sizeof(hop->nickname))
+        return -1;
+    for (size_t i = 42; i < n; i++)
+        if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'A' && h[i] <= 'Z') || (h[i] >= 'a' && h[i] <= 'z')))
+            return -1;
+    memcpy(hop->nickname, h + 42, nick);
+    return 0;
+}
+
+static int parse_path(const char *w, struct torctl_circuit *c)
+{
+    for (const char *p = w; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        if (c->nhops == TORCTL_HOPS_MAX || parse_hop(p, n, &c->hops[c->nhops]) != 0)
+            return -1;
+        c->nhops++;
+        p += n;
+        if (*p == ',' && *++p == '\0')
+            return -1;           /* a trailing comma */
+    }
+    return 0;
+}
+
+/* KEY=VALUE: the value copied (unquoted if quoted) when key matches. */
+static int keyval(const char *w, const char *key, char *out, size_t cap, int *found)
+{
+    size_t k = strlen(key);
+    if (strncmp(w, key, k) != 0 || w[k] != '=')
+        return 0;
+    const char *v = w + k + 1;
+    *found = 1;
+    if (*v == '"') {
+        const char *end = unquote(v + 1, out, cap);
+        return end != NULL && *end == '\0' ? 0 : -1;
+    }
+    size_t n = strlen(v);
+    if (n >= cap)
+        return -1;
+    memcpy(out, v, n + 1);
+    return 0;
+}
+
+int torctl_parse_circuit(const char *line, size_t len, struct torctl_circuit *c)
+{
+    char w[1024];
+    size_t pos = 0;
+    memset(c, 0, sizeof(*c));
+    if (word(line, len, &pos, w, sizeof(w)) <= 0 || parse_id(w, &c->id) != 0)
+        return -1;
+    long n = word(line, len, &pos, w, sizeof(w));
+    if (n <= 0 || !is_status(w) || (size_t)n >= sizeof(c->status))
+        return -1;
+    memcpy(c->status, w, (size_t)n + 1);
+    int first = 1;
+    while ((n = word(line, len, &pos, w, sizeof(w))) > 0) {
+        if (first && w[0] == '$') {
+            if (parse_path(w, c) != 0)
+                return -1;
+            first = 0;
+            continue;
+        }
+        first = 0;
+        if (strchr(w, '=') == NULL)
+            return -1;
+        int seen = 0;
+        if (keyval(w, "PURPOSE", c->purpose, sizeof(c->purpose), &seen) != 0 ||
+            keyval(w, "SOCKS_USERNAME", c->socks_username, sizeof(c->socks_username), &c->has_socks) != 0 ||
+            keyval(w, "SOCKS_PASSWORD", c->socks_password, sizeof(c->socks_password), &seen) != 0)
+            return -1;
+    }
+    return n < 0 ? -1 : 0;
+}
+
+int torctl_parse_stream(const char *line, size_t len, struct torctl_stream *s)
+{
+    char w[512];
+    size_t pos = 0;
+    memset(s, 0, sizeof(*s));
+    if (word(line, len, &pos, w, sizeof(w)) <= 0 || parse_id(w, &s->id) != 0)
+        return -1;
+    long n = word(line, len, &pos, w, sizeof(w));
+    if (n <= 0 || !is_status(w) || (size_t)n >= sizeof(s->status))
+        return -1;
+    memcpy(s->status, w, (size_t)n + 1);
+    if (word(line, len, &pos, w, sizeof(w)) <= 0 || parse_id(w, &s->circuit) != 0)
+        return -1;
+    /* host:port, the host an address ([v6] too) or a name. */
+    n = word(line, len, &pos, w, sizeof(w));
+    const char *colon = n > 0 ? strrchr(w, ':') : NULL;
+    unsigned long port;
+    if (colon == NULL || colon == w || parse_id(colon + 1, &port) != 0 || port > 65535 ||
+        (size_t)n >= sizeof(s->target))
+        return -1;
+    memcpy(s->target, w, (size_t)n + 1);
+    /* Tor may append SOURCE_ADDR=, PURPOSE= and more: ignored. */
+    while ((n = word(line, len, &pos, w, sizeof(w))) > 0)
+        if (strchr(w, '=') == NULL)
+            return -1;
+    return n < 0 ? -1 : 0;
 }

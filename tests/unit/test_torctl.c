@@ -98,6 +98,126 @@ static void test_socksport(void **state)
     assert_false(sp.found);
 }
 
+#define FP1 "0123456789ABCDEF0123456789ABCDEF01234567"
+#define FP2 "89ABCDEF0123456789ABCDEF0123456789ABCDEF"
+#define FP3 "FEDCBA9876543210FEDCBA9876543210FEDCBA98"
+
+static int circ(const char *line, struct torctl_circuit *c)
+{
+    return torctl_parse_circuit(line, strlen(line), c);
+}
+
+static void test_circuit(void **state)
+{
+    (void)state;
+    struct torctl_circuit c;
+    /* As Tor 0.4.7 writes it for a stream's circuit of torgate's. */
+    assert_int_equal(circ("17 BUILT $" FP1 "~guard1,$" FP2 "~middle,$" FP3 "~exit3 "
+                          "BUILD_FLAGS=NEED_CAPACITY PURPOSE=GENERAL TIME_CREATED=2026-12-07T14:00:00.123456 "
+                          "SOCKS_USERNAME=\"torgate-1a2b3c\" SOCKS_PASSWORD=\"torgate\"", &c), 0);
+    assert_int_equal(c.id, 17);
+    assert_string_equal(c.status, "BUILT");
+    assert_int_equal(c.nhops, 3);
+    assert_string_equal(c.hops[0].fingerprint, FP1);
+    assert_string_equal(c.hops[0].nickname, "guard1");
+    assert_string_equal(c.hops[2].fingerprint, FP3);
+    assert_string_equal(c.hops[2].nickname, "exit3");
+    assert_string_equal(c.purpose, "GENERAL");
+    assert_true(c.has_socks);
+    assert_string_equal(c.socks_username, "torgate-1a2b3c");
+    assert_string_equal(c.socks_password, "torgate");
+
+    /* A launched circuit has no path yet; a path of bare fingerprints (no
+     * names), in lower case, "=" for a named relay; keys Tor adds later. */
+    assert_int_equal(circ("3 LAUNCHED BUILD_FLAGS=IS_INTERNAL,NEED_CAPACITY PURPOSE=HS_CLIENT_HSDIR", &c), 0);
+    assert_int_equal(c.nhops, 0);
+    assert_false(c.has_socks);
+    assert_string_equal(c.purpose, "HS_CLIENT_HSDIR");
+    assert_int_equal(circ("4 EXTENDED $0123456789abcdef0123456789abcdef01234567,$" FP2 "=named "
+                          "CONFLUX_ID=AAAA FUTURE_KEY=\"with space\"", &c), 0);
+    assert_int_equal(c.nhops, 2);
+    assert_string_equal(c.hops[0].fingerprint, FP1);
+    assert_string_equal(c.hops[0].nickname, "");
+    assert_string_equal(c.hops[1].nickname, "named");
+    /* Verbatim from Tor 0.4.7 (the private network): an onion service's
+     * rendezvous circuit, four hops, REND_QUERY before the credentials. */
+    assert_int_equal(circ("13 BUILT $F5E63FBAE863E9D66D1605C595DBFD1985A51987~tornetauth5,"
+                          "$277A3D9D3831517B6A45B977673973240B5FDF1F~tornetauth4,"
+                          "$15FB7C9F5FBB157E182A09CA8F3E11D33D4C7EB3~tornetauth0,"
+                          "$111BECA3D7E8125C4D8524FE05E207E321D9F6EC~tornetauth3 "
+                          "BUILD_FLAGS=IS_INTERNAL,NEED_CAPACITY PURPOSE=CIRCUIT_PADDING "
+                          "REND_QUERY=77uxcqijm3eo5tkcxaetxg2uef4y65hxb3hxt2x5l4ev7kwjqfjfruad "
+                          "TIME_CREATED=2026-12-07T14:16:03.632472 SOCKS_USERNAME=\"torgate-abc123\" "
+                          "SOCKS_PASSWORD=\"torgate\"", &c), 0);
+    assert_int_equal(c.nhops, 4);
+    assert_string_equal(c.hops[3].nickname, "tornetauth3");
+    assert_string_equal(c.purpose, "CIRCUIT_PADDING");
+    assert_string_equal(c.socks_username, "torgate-abc123");
+    /* An escaped quote in the username, and a space. */
+    assert_int_equal(circ("5 BUILT $" FP1 " SOCKS_USERNAME=\"a \\\"b\\\"\"", &c), 0);
+    assert_string_equal(c.socks_username, "a \"b\"");
+}
+
+static void test_circuit_malformed(void **state)
+{
+    (void)state;
+    struct torctl_circuit c;
+    static const char *const bad[] = {
+        "",
+        "17",                                          /* no status */
+        "x BUILT",                                     /* id not a number */
+        "-1 BUILT",
+        "17 built",                                    /* status in lower case */
+        "17 BUILT $" FP1 "~",                          /* empty nickname */
+        "17 BUILT $" FP1 "~nick_with_underscore",
+        "17 BUILT $" FP1 "~nicknamewaytoolongforTor",  /* 20+ characters */
+        "17 BUILT $0123",                              /* short fingerprint */
+        "17 BUILT $0123456789ABCDEF0123456789ABCDEF0123456G",
+        "17 BUILT $" FP1 ",",                          /* trailing comma */
+        "17 BUILT $" FP1 ",,$" FP2,
+        "17 BUILT $" FP1 "," FP2,                      /* a hop without its $ */
+        "17 BUILT $" FP1 " stray",                     /* a word that is no KEY=VALUE */
+        "17 BUILT SOCKS_USERNAME=\"unterminated",
+        "17 BUILT SOCKS_USERNAME=\"a\"b",              /* junk after the quote */
+        "17 BUILT $" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1,
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (circ(bad[i], &c) != -1)
+            fail_msg("accepted: %s", bad[i]);
+    }
+    /* A length that stops inside the line is honoured (no reading past it). */
+    const char *l = "9 BUILT $" FP1 "~abc";
+    assert_int_equal(torctl_parse_circuit(l, strlen(l) - 2, &c), 0);
+    assert_string_equal(c.hops[0].nickname, "a");
+}
+
+static void test_stream(void **state)
+{
+    (void)state;
+    struct torctl_stream s;
+    const char *l = "42 SUCCEEDED 17 example.com:443";
+    assert_int_equal(torctl_parse_stream(l, strlen(l), &s), 0);
+    assert_int_equal(s.id, 42);
+    assert_string_equal(s.status, "SUCCEEDED");
+    assert_int_equal(s.circuit, 17);
+    assert_string_equal(s.target, "example.com:443");
+    l = "43 SENTCONNECT 0 [2001:db8::1]:80 SOURCE_ADDR=127.0.0.1:4321 PURPOSE=USER";
+    assert_int_equal(torctl_parse_stream(l, strlen(l), &s), 0);
+    assert_int_equal(s.circuit, 0);
+    assert_string_equal(s.target, "[2001:db8::1]:80");
+
+    static const char *const bad[] = {
+        "", "42", "42 SUCCEEDED", "42 SUCCEEDED 17", "42 SUCCEEDED x example.com:443",
+        "42 SUCCEEDED 17 example.com", "42 SUCCEEDED 17 :443", "42 SUCCEEDED 17 example.com:",
+        "42 SUCCEEDED 17 example.com:65536", "42 SUCCEEDED 17 example.com:4x3",
+        "42 succeeded 17 example.com:443", "42 SUCCEEDED 17 example.com:443 junk",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (torctl_parse_stream(bad[i], strlen(bad[i]), &s) != -1)
+            fail_msg("accepted: %s", bad[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +225,9 @@ int main(void)
         cmocka_unit_test(test_protocolinfo_malformed),
         cmocka_unit_test(test_bootstrap),
         cmocka_unit_test(test_socksport),
+        cmocka_unit_test(test_circuit),
+        cmocka_unit_test(test_circuit_malformed),
+        cmocka_unit_test(test_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
