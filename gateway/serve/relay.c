@@ -273,9 +273,6 @@ static void release_hold(const void *data, size_t len, void *hold)
     netstack_release(hold);
 }
 
-/* The app's held SYN is let in: its connection exists from here on, and
- * what it sends goes to Tor behind the handshake. 0, or -1 when the stream
- * was closed. */
 /* Bytes of the app's that wait in the output buffer, behind others: small
  * segments copied (the evbuffer packs them together) and their buffers
  * released at once, large ones handed over without a copy. 0, or -1 if out
@@ -316,6 +313,9 @@ static const struct upload_ops upload_ops = {
     .release = netstack_release,
 };
 
+/* The app's held SYN is let in: its connection exists from here on, and
+ * what it sends goes to Tor behind the handshake. 0, or -1 when the stream
+ * was closed. */
 static int accept_app(struct relay_stream *s)
 {
     struct ns_pending *pend = s->pend;

@@ -177,6 +177,20 @@ static int is_status(const char *w)
     return 1;
 }
 
+/* "ID STATUS", the start of both kinds of line, into *id and status. */
+static int parse_head(const char *line, size_t len, size_t *pos, unsigned long *id,
+                      char *status, size_t cap)
+{
+    char w[32];
+    if (word(line, len, pos, w, sizeof(w)) <= 0 || parse_id(w, id) != 0)
+        return -1;
+    long n = word(line, len, pos, w, sizeof(w));
+    if (n <= 0 || !is_status(w) || (size_t)n >= cap)
+        return -1;
+    memcpy(status, w, (size_t)n + 1);
+    return 0;
+}
+
 static int parse_hop(const char *h, size_t n, struct torctl_hop *hop)
 {
     memset(hop, 0, sizeof(*hop));
@@ -239,12 +253,9 @@ int torctl_parse_circuit(const char *line, size_t len, struct torctl_circuit *c)
     char w[1024];
     size_t pos = 0;
     memset(c, 0, sizeof(*c));
-    if (word(line, len, &pos, w, sizeof(w)) <= 0 || parse_id(w, &c->id) != 0)
+    if (parse_head(line, len, &pos, &c->id, c->status, sizeof(c->status)) != 0)
         return -1;
-    long n = word(line, len, &pos, w, sizeof(w));
-    if (n <= 0 || !is_status(w) || (size_t)n >= sizeof(c->status))
-        return -1;
-    memcpy(c->status, w, (size_t)n + 1);
+    long n;
     int first = 1;
     while ((n = word(line, len, &pos, w, sizeof(w))) > 0) {
         if (first && w[0] == '$') {
@@ -270,16 +281,12 @@ int torctl_parse_stream(const char *line, size_t len, struct torctl_stream *s)
     char w[512];
     size_t pos = 0;
     memset(s, 0, sizeof(*s));
-    if (word(line, len, &pos, w, sizeof(w)) <= 0 || parse_id(w, &s->id) != 0)
+    if (parse_head(line, len, &pos, &s->id, s->status, sizeof(s->status)) != 0)
         return -1;
-    long n = word(line, len, &pos, w, sizeof(w));
-    if (n <= 0 || !is_status(w) || (size_t)n >= sizeof(s->status))
-        return -1;
-    memcpy(s->status, w, (size_t)n + 1);
     if (word(line, len, &pos, w, sizeof(w)) <= 0 || parse_id(w, &s->circuit) != 0)
         return -1;
     /* host:port, the host an address ([v6] too) or a name. */
-    n = word(line, len, &pos, w, sizeof(w));
+    long n = word(line, len, &pos, w, sizeof(w));
     const char *colon = n > 0 ? strrchr(w, ':') : NULL;
     unsigned long port;
     if (colon == NULL || colon == w || parse_id(colon + 1, &port) != 0 || port > 65535 ||

@@ -391,42 +391,15 @@ static void h_tun_write(void *ctx, const struct iovec *iov, int iovcnt)
 {
     static uint8_t pkt[0x10000 + 64];
     uint8_t vh[VNET_LEN];
-    size_t len = 0;
-    int first = 0;
     (void)ctx;
-    if (h.offload) {
-        /* The header in an element of its own, then the packet. */
-        CHECK(iovcnt >= 2 && iov[0].iov_len == VNET_LEN);
-        memcpy(vh, iov[0].iov_base, VNET_LEN);
-        first = 1;
-    }
-    CHECK(iovcnt > first);
-    for (int i = first; i < iovcnt; i++) {
-        CHECK(len + iov[i].iov_len <= sizeof(pkt));
-        memcpy(pkt + len, iov[i].iov_base, iov[i].iov_len);
-        len += iov[i].iov_len;
-    }
-    if (h.offload) {
+    size_t len = fuzz_vnet_gather_tx(iov, iovcnt, h.offload, h.mtu, vh, pkt, sizeof(pkt));
+    if (h.offload)
         TRACE("out: vnet flags 0x%02x gso %u hdr_len %u gso_size %u csum %u+%u\n", vh[0], vh[1],
               fuzz_vnet_le16(vh + 2), fuzz_vnet_le16(vh + 4), fuzz_vnet_le16(vh + 6),
               fuzz_vnet_le16(vh + 8));
-        fuzz_vnet_check_tx(vh, pkt, len, h.mtu);   /* size bounds too: GSO may exceed the MTU */
-    } else
-        CHECK(len <= h.mtu);
-
     struct packet_info pi;
-    CHECK(packet_parse(pkt, len, &pi) == PACKET_OK);
-    CHECK(fuzz_track_is_source(&h.track, &pi));             /* only ever back to the app */
-    if (pi.family == 4) {
-        CHECK(wire_be16(pkt + 2) == len);
-        CHECK(wire_sum_fold(wire_sum_add(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff);
-    } else {
-        CHECK(wire_be16(pkt + 4) + 40u == len);
-    }
+    fuzz_track_check_out(&h.track, pkt, len, &pi);
     struct wire_l4 t;
-    if (wire_l4_find(pkt, len, &t) && wire_csum_field(t.proto, t.len) != 0)
-        CHECK(wire_sum_fold(wire_sum_add(t.pseudo, pkt + t.off, t.len)) == 0xffff);
-
     TRACE("out: IPv%u proto %u, %zu bytes\n", pi.family, pi.proto, len);
     struct ns_flow f;
     if (!wire_tcp_flow(pkt, len, 1, &f, &t))

@@ -1,7 +1,11 @@
 #include "fuzz_track.h"
 #include "fuzz_wire.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_track: check failed: %s (line %d)\n", \
+                                          #c, __LINE__); __builtin_trap(); } } while (0)
 
 int fuzz_track_isn_find(const struct fuzz_track *tr, const struct ns_flow *f, uint32_t *isn)
 {
@@ -57,4 +61,20 @@ int fuzz_track_is_source(const struct fuzz_track *tr, const struct packet_info *
         if (tr->sources[i].family == pi->family && memcmp(tr->sources[i].addr, pi->dst, 16) == 0)
             return 1;
     return tr->sources_overflow;
+}
+
+void fuzz_track_check_out(const struct fuzz_track *tr, const uint8_t *pkt, size_t len,
+                          struct packet_info *pi)
+{
+    CHECK(packet_parse(pkt, len, pi) == PACKET_OK);
+    CHECK(fuzz_track_is_source(tr, pi));             /* only ever back to the app */
+    if (pi->family == 4) {
+        CHECK(wire_be16(pkt + 2) == len);
+        CHECK(wire_sum_fold(wire_sum_add(0, pkt, (size_t)(pkt[0] & 15) * 4)) == 0xffff);
+    } else {
+        CHECK(wire_be16(pkt + 4) + 40u == len);
+    }
+    struct wire_l4 t;
+    if (wire_l4_find(pkt, len, &t) && wire_csum_field(t.proto, t.len) != 0)
+        CHECK(wire_sum_fold(wire_sum_add(t.pseudo, pkt + t.off, t.len)) == 0xffff);
 }

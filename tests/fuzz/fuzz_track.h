@@ -36,4 +36,10 @@ void fuzz_track_note_source(struct fuzz_track *tr, const uint8_t *p, size_t len)
  * too many were seen to tell). */
 int fuzz_track_is_source(const struct fuzz_track *tr, const struct packet_info *pi);
 
+/* A packet towards the app: it parses (into *pi), goes to an address the
+ * app sent from, its IP length is its length, and its IPv4 header and
+ * transport checksums verify. Traps otherwise. */
+void fuzz_track_check_out(const struct fuzz_track *tr, const uint8_t *pkt, size_t len,
+                          struct packet_info *pi);
+
 #endif

@@ -5,6 +5,7 @@
 #include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_vnet: check failed: %s (line %d)\n", \
                                           #c, __LINE__); __builtin_trap(); } } while (0)
@@ -87,4 +88,27 @@ void fuzz_vnet_check_tx(const uint8_t *vh, uint8_t *p, size_t len, size_t mtu)
     CHECK(len > mtu);
     CHECK(hdr_len == t.off + thl);
     CHECK(gso_size == mtu - t.off - thl);
+}
+
+size_t fuzz_vnet_gather_tx(const struct iovec *iov, int iovcnt, int offload, size_t mtu,
+                           uint8_t *vh, uint8_t *pkt, size_t cap)
+{
+    size_t len = 0;
+    int first = 0;
+    if (offload) {
+        CHECK(iovcnt >= 2 && iov[0].iov_len == VNET_LEN);
+        memcpy(vh, iov[0].iov_base, VNET_LEN);
+        first = 1;
+    }
+    CHECK(iovcnt > first);
+    for (int i = first; i < iovcnt; i++) {
+        CHECK(len + iov[i].iov_len <= cap);
+        memcpy(pkt + len, iov[i].iov_base, iov[i].iov_len);
+        len += iov[i].iov_len;
+    }
+    if (offload)
+        fuzz_vnet_check_tx(vh, pkt, len, mtu);   /* size bounds too: GSO may exceed the MTU */
+    else
+        CHECK(len <= mtu);
+    return len;
 }

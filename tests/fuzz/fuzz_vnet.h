@@ -29,4 +29,13 @@ void fuzz_vnet_kernel_hdr(uint8_t *vh, uint8_t *p, size_t n, size_t mtu);
  * kernel completed. */
 void fuzz_vnet_check_tx(const uint8_t *vh, uint8_t *p, size_t len, size_t mtu);
 
+/* One packet towards the app, as the netstack wrote it (iov[0..iovcnt),
+ * with offloads the header in an element of its own first): gathered into
+ * pkt (cap bytes), the header copied to vh and checked as fuzz_vnet_check_tx
+ * does, or without offloads the packet checked to fit the MTU. Returns the
+ * packet's length. */
+struct iovec;
+size_t fuzz_vnet_gather_tx(const struct iovec *iov, int iovcnt, int offload, size_t mtu,
+                           uint8_t *vh, uint8_t *pkt, size_t cap);
+
 #endif
