@@ -3,9 +3,10 @@
  * Life of a stream: the app's SYN is held by the netstack while a SOCKS5
  * connection is made (greeting, username/password, CONNECT). Only a success
  * reply lets the SYN into lwIP; any failure answers the SYN with a RST.
- * With --connect optimistic (the default) the SYN is let in as soon as the
- * CONNECT is sent, and the app's bytes follow it to Tor before the reply;
- * a failure then resets the connection. --connect confirmed holds it.
+ * With --connect optimistic (the default) the SYN is let in as soon as Tor
+ * has taken the credentials (its local answer, before the circuit's), and
+ * the app's bytes follow the CONNECT to Tor before the reply; a failure then
+ * resets the connection. --connect confirmed holds it.
  *
  * Back-pressure, so a stream's memory stays bounded whatever either side does:
  * - app -> Tor: lwIP's segments are handed to the SOCKS bufferevent without a
@@ -407,6 +408,15 @@ static void handshake_read(struct relay_stream *s)
 {
     switch (socks_io_read(s->socks, s->bev)) {
     case SOCKS5_STEP_NEED_MORE:
+        /* --connect optimistic: Tor took the greeting and the credentials
+         * and waits on the circuit for the CONNECT's answer; the app may
+         * start now, and its first bytes go with Tor's BEGIN cell (optimistic
+         * data) rather than a circuit round trip later. Not before: bytes
+         * that reach a SOCKS server still in its greeting can make it reset
+         * the connection on its answer, and the answer, which says why the
+         * stream failed, is lost. */
+        if (s->relay->cfg->optimistic && s->conn == NULL && s->socks->state == SOCKS5_WANT_REPLY)
+            (void)accept_app(s);
         return;
     case SOCKS5_STEP_CONNECTED:
         stream_connected(s);
@@ -447,12 +457,6 @@ static void on_socks_event(struct bufferevent *bev, short what, void *arg)
         s->flags |= F_GREETED;
         if (socks_io_greet(s->socks, bev) != 0)
             stream_close(s, CLOSE_REFUSE);
-        /* --connect optimistic: the CONNECT is on its way; the app may
-         * start now, and its first bytes follow the CONNECT, so Tor sends
-         * them with its BEGIN cell (optimistic data) rather than a circuit
-         * round trip later. A refusal then resets the connection. */
-        else if (s->relay->cfg->optimistic)
-            (void)accept_app(s);
         return;
     }
     if (!(s->flags & F_CONNECTED)) {
