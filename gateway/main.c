@@ -11,6 +11,7 @@
 #include "confine/confine.h"
 #include "control/check.h"
 #include "control/control.h"
+#include "control/exec_client.h"
 #include "control/selftest.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_fs.h"
@@ -232,6 +233,12 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
         close(sb.tun_fd);
         return TG_EXIT_FAILURE;
     }
+    /* The socketpair to the sandbox's PID 1 stays, for torgate exec. */
+    if (ctl != NULL)
+        (void)control_exec_attach(ctl, sb.ctl);
+    else
+        close(sb.ctl);
+    sb.ctl = -1;
     log_info("running %s with Tor at %s as its only network", cfg->cmd[0], cfg->socks_name);
     int code = loop_run(l);
     expose_free(xp);
@@ -273,6 +280,8 @@ int main(int argc, char **argv)
         return TG_EXIT_FAILURE;
     if (argc >= 2 && control_is_verb(argv[1]))
         return control_client_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "exec") == 0)
+        return exec_client_main(argc - 1, argv + 1);
     if (argc == 2 && strcmp(argv[1], "--selftest-probe") == 0)
         return selftest_probe_main();
     sandbox_set_argv(argc, argv);

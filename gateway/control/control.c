@@ -10,8 +10,10 @@
  * is stale: whoever finds it (a new instance, `torgate ls`) removes it. */
 #define _GNU_SOURCE
 #include "control/control.h"
+#include "base/fdpass.h"
 #include "base/log.h"
 #include "confine/confine.h"
+#include "control/control_exec.h"
 #include "serve/loop.h"
 #include "serve/stats.h"
 
@@ -41,14 +43,17 @@ struct control {
     char mode[8];
     char target[256];
     time_t started;
+    struct control_exec *exec;    /* NULL: no sandbox of torgate's to run in */
 };
 
 struct client {
     struct control *c;
     int fd;
+    uid_t uid;                    /* the peer's */
     struct event *ev;
     char req[REQ_MAX];
     size_t len;
+    int fds[3], nfds;             /* what came with the request (torgate exec) */
 };
 
 /* ---- where and what ---------------------------------------------------- */
@@ -360,9 +365,35 @@ static size_t handle(struct control *c, const char *req, char *out, size_t cap, 
 
 static void client_free(struct client *cl)
 {
+    for (int i = 0; i < cl->nfds; i++)
+        close(cl->fds[i]);
     event_free(cl->ev);
-    close(cl->fd);
+    if (cl->fd >= 0)
+        close(cl->fd);
     free(cl);
+}
+
+/* "exec": the connection and what came with it go to control_exec.c. Only
+ * the user who started this torgate may run commands in its sandbox (not
+ * even root, which can ask for anything else). */
+static void hand_exec(struct client *cl, const char *rest, size_t len, int tty)
+{
+    const char *no = cl->c->exec == NULL ? "error: %s serves a namespace torgate did not make; "
+                                           "enter it with nsenter instead\n"
+                     : cl->uid != geteuid() ? "error: only the user who started %s may run "
+                                              "commands in it\n" : NULL;
+    if (no != NULL) {
+        char out[256];
+        int n = snprintf(out, sizeof(out), no, cl->c->name);
+        if (n > 0 && write(cl->fd, out, (size_t)n) < 0)
+            log_debug("control: a reply was lost: %s", strerror(errno));
+        client_free(cl);
+        return;
+    }
+    control_exec_take(cl->c->exec, cl->fd, rest, len, cl->fds, cl->nfds, tty);
+    cl->fd = -1;
+    cl->nfds = 0;
+    client_free(cl);
 }
 
 static void on_client(evutil_socket_t fd, short what, void *arg)
@@ -372,22 +403,31 @@ static void on_client(evutil_socket_t fd, short what, void *arg)
         client_free(cl);
         return;
     }
-    ssize_t n = read(fd, cl->req + cl->len, sizeof(cl->req) - 1 - cl->len);
+    int fds[FDPASS_MAX], nfds = 0;
+    ssize_t n = fdpass_recvv(fd, cl->req + cl->len, sizeof(cl->req) - 1 - cl->len, fds, 3 - cl->nfds,
+                             &nfds);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
+    for (int i = 0; i < nfds; i++)
+        cl->fds[cl->nfds++] = fds[i];
     if (n <= 0) {
         client_free(cl);
         return;
     }
+    size_t start = cl->len;
     cl->len += (size_t)n;
     cl->req[cl->len] = '\0';
-    char *nl = strchr(cl->req, '\n');
+    char *nl = memchr(cl->req + start, '\n', (size_t)n);
     if (nl == NULL) {
         if (cl->len + 1 >= sizeof(cl->req))
-            client_free(cl);             /* no request is that long */
+            client_free(cl);             /* no request line is that long */
         return;
     }
     *nl = '\0';
+    if (strcmp(cl->req, "exec") == 0 || strcmp(cl->req, "exec tty") == 0) {
+        hand_exec(cl, nl + 1, (size_t)(cl->req + cl->len - (nl + 1)), cl->req[4] != '\0');
+        return;
+    }
     static char out[REPLY_MAX];
     int stop;
     size_t len = handle(cl->c, cl->req, out, sizeof(out), &stop);
@@ -426,6 +466,7 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
     }
     cl->c = c;
     cl->fd = cfd;
+    cl->uid = cr.uid;
     cl->ev = event_new(loop_base(c->loop), cfd, EV_READ | EV_PERSIST, on_client, cl);
     if (cl->ev == NULL || event_add(cl->ev, &tmo) != 0) {
         if (cl->ev != NULL)
@@ -447,10 +488,22 @@ int control_start(struct control *c, struct loop *l)
     return 0;
 }
 
+int control_exec_attach(struct control *c, int ctl)
+{
+    c->exec = control_exec_new(loop_base(c->loop), ctl);
+    if (c->exec == NULL) {
+        close(ctl);
+        log_warn("control: torgate exec will not work in %s: %s", c->name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 void control_close(struct control *c)
 {
     if (c == NULL)
         return;
+    control_exec_free(c->exec);
     if (c->ev != NULL)
         event_free(c->ev);
     if (c->fd >= 0) {

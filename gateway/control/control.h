@@ -27,6 +27,11 @@ const char *control_name(const struct control *c);
 const char *control_path_dir(const struct control *c);
 /* Serves it from the loop. */
 int control_start(struct control *c, struct loop *l);
+/* After control_start, for a sandbox torgate made: ctl, the gateway's end
+ * of the socketpair to its PID 1, which `torgate exec` requests go over;
+ * taken (closed by control_close) even on failure. 0, or -1 (said: exec
+ * will not work, nothing else is lost). */
+int control_exec_attach(struct control *c, int ctl);
 /* Removes the socket (the confined gateway may remove files there only). */
 void control_close(struct control *c);
 
@@ -35,5 +40,11 @@ void control_close(struct control *c);
 int control_client_main(int argc, char **argv);
 /* Whether argv[1] names one of those verbs. */
 int control_is_verb(const char *arg);
+/* The socket of the torgate called name, into path; 0, or the exit status
+ * for a bad name or no control directory (said on stderr). */
+int control_client_path(const char *verb, const char *name, char *path, size_t cap);
+/* A connection to the control socket at path: the fd, -2 when no torgate
+ * answers there (a stale socket is removed), -1 on another error (errno). */
+int control_client_connect(const char *path);
 
 #endif

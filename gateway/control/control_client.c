@@ -1,6 +1,6 @@
 /* torgate ls | stats NAME [--json] | stop NAME | new-identity NAME
  * [--close-streams]: one request to a running torgate's control socket
- * (control.c), its reply printed. */
+ * (control.c), its reply printed. torgate exec is exec_client.c's. */
 #define _GNU_SOURCE
 #include "control/control.h"
 
@@ -16,7 +16,8 @@
 #define USAGE "usage: torgate ls [--json]\n" \
               "       torgate stats NAME [--json]\n" \
               "       torgate stop NAME\n" \
-              "       torgate new-identity NAME [--close-streams]\n"
+              "       torgate new-identity NAME [--close-streams]\n" \
+              "       torgate exec NAME [--] CMD [ARG...]\n"
 
 static const char *const verbs[] = { "ls", "stats", "stop", "new-identity" };
 
@@ -28,10 +29,7 @@ int control_is_verb(const char *arg)
     return 0;
 }
 
-/* Sends req to the socket at path and copies the reply to stdout (or into
- * buf when buf != NULL). Returns 0, 1 when nothing answers there (a stale
- * socket, then removed), -1 on another error (errno). */
-static int ask(const char *path, const char *req, char *buf, size_t cap)
+int control_client_connect(const char *path)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= sizeof(sa.sun_path)) {
@@ -46,11 +44,41 @@ static int ask(const char *path, const char *req, char *buf, size_t cap)
         close(fd);
         if (e == ECONNREFUSED) {
             (void)unlink(path);
-            return 1;
+            return -2;
         }
         errno = e;
-        return e == ENOENT ? 1 : -1;
+        return e == ENOENT ? -2 : -1;
     }
+    return fd;
+}
+
+int control_client_path(const char *verb, const char *name, char *path, size_t cap)
+{
+    char dir[108], err[256];
+    if (name == NULL || strchr(name, '/') != NULL || name[0] == '.') {
+        fprintf(stderr, "torgate: %s needs the NAME of a running torgate (torgate ls lists them)\n"
+                USAGE, verb);
+        return 2;
+    }
+    if (control_dir(dir, sizeof(dir), err, sizeof(err)) != 0) {
+        fprintf(stderr, "torgate: %s: no control sockets: %s\n", verb, err);
+        return 1;
+    }
+    if ((size_t)snprintf(path, cap, "%s/%s.sock", dir, name) >= cap) {
+        fprintf(stderr, "torgate: %s: the name %s is too long\n", verb, name);
+        return 2;
+    }
+    return 0;
+}
+
+/* Sends req to the socket at path and copies the reply to stdout (or into
+ * buf when buf != NULL). Returns 0, 1 when nothing answers there (a stale
+ * socket, then removed), -1 on another error (errno). */
+static int ask(const char *path, const char *req, char *buf, size_t cap)
+{
+    int fd = control_client_connect(path);
+    if (fd < 0)
+        return fd == -2 ? 1 : -1;
     struct timeval tmo = { 10, 0 };
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
     size_t len = strlen(req);
@@ -141,19 +169,17 @@ int control_client_main(int argc, char **argv)
             return 2;
         }
     }
-    if (control_dir(dir, sizeof(dir), err, sizeof(err)) != 0) {
-        fprintf(stderr, "torgate: %s: no control sockets: %s\n", verb, err);
-        return 1;
-    }
-    if (strcmp(verb, "ls") == 0)
+    if (strcmp(verb, "ls") == 0) {
+        if (control_dir(dir, sizeof(dir), err, sizeof(err)) != 0) {
+            fprintf(stderr, "torgate: %s: no control sockets: %s\n", verb, err);
+            return 1;
+        }
         return list(dir, json);
-    if (name == NULL || strchr(name, '/') != NULL || name[0] == '.') {
-        fprintf(stderr, "torgate: %s needs the NAME of a running torgate (torgate ls lists them)\n" USAGE,
-                verb);
-        return 2;
     }
     char path[512];
-    snprintf(path, sizeof(path), "%s/%s.sock", dir, name);
+    int bad = control_client_path(verb, name, path, sizeof(path));
+    if (bad != 0)
+        return bad;
     const char *req = strcmp(verb, "stats") == 0 ? (json ? "stats json\n" : "stats\n")
                       : strcmp(verb, "stop") == 0 ? "stop\n"
                       : close_streams ? "new-identity close\n" : "new-identity\n";

@@ -2,7 +2,9 @@
  * no separate stack, as bubblewrap does) so it is PID 1 of its new PID
  * namespace. It maps its uid/gid 1:1, mounts a fresh /proc, creates and
  * configures the TUN, hands the TUN fd to the gateway and waits for the
- * go-ahead: if the gateway fails or dies before that, CMD never runs. */
+ * go-ahead: if the gateway fails or dies before that, CMD never runs.
+ * The socketpair stays: over it the gateway asks for what `torgate exec`
+ * runs (sandbox_exec.h). */
 #define _GNU_SOURCE
 #include "sandbox/sandbox.h"
 #include "base/fdpass.h"
@@ -214,7 +216,6 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
     while (n < 0 && errno == EINTR);
     if (n != 1 || tag != TAG_GO)
         _exit(TG_EXIT_FAILURE);     /* the gateway gave up: run nothing */
-    close(ctl);
     if (sandbox_env_apply(cfg, err, sizeof(err)) != 0) {
         log_error("%s; refusing to run the command", err);
         return TG_EXIT_FAILURE;
@@ -226,7 +227,7 @@ static int child_main(const struct tg_config *cfg, const struct rlimit *app_nofi
         log_error("out of memory; refusing to run the command");
         return TG_EXIT_FAILURE;
     }
-    return sandbox_init_run(cmd, app_nofile, sb->cookie, policy);
+    return sandbox_init_run(cmd, app_nofile, sb->cookie, policy, ctl);
 
 fail:
     log_error("%s", err);
@@ -318,15 +319,12 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile,
 
 int sandbox_release(struct sandbox *sb)
 {
-    int rc = 0;
     char go = TAG_GO;
     if (write(sb->ctl, &go, 1) != 1) {
         log_error("cannot start the command in the sandbox: %s", strerror(errno));
-        rc = -1;
+        return -1;
     }
-    close(sb->ctl);
-    sb->ctl = -1;
-    return rc;
+    return 0;
 }
 
 void sandbox_abort(struct sandbox *sb)

@@ -12,7 +12,8 @@
 
 struct sandbox {
     pid_t pid;      /* the sandbox's init (PID 1 inside), seen from here */
-    int ctl;        /* socketpair to it; closing it before release aborts */
+    int ctl;        /* socketpair to it; closing it before release aborts;
+                       after, torgate exec's requests go over it */
     int tun_fd;     /* received from the sandbox */
     int expose_fd[TG_MAX_EXPOSE];  /* listening on the sandbox's loopback (--expose) */
     int cookie;     /* marks the signals the gateway forwards (sigqueue) */
@@ -32,7 +33,8 @@ int sandbox_start(const struct tg_config *cfg, const struct rlimit *app_nofile,
  * $(pgrep -f ...)) then reaches the gateway. Before sandbox_start(). */
 void sandbox_set_argv(int argc, char **argv);
 
-/* Lets the sandbox exec CMD. 0 or -1. */
+/* Lets the sandbox exec CMD. 0 or -1. sb->ctl stays open, the caller's
+ * to close (control_exec_attach takes it). */
 int sandbox_release(struct sandbox *sb);
 
 /* Kills and reaps a sandbox that must not run CMD. */

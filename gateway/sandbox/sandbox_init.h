@@ -16,10 +16,12 @@ void sandbox_init_signals(sigset_t *set);
  * the exit code, 128+N for signal N, else TG_EXIT_FAILURE. */
 int sandbox_init_exit_code(int wstatus);
 
-/* Inside the sandbox: run CMD as PID 1's only child, forward signals,
- * reap orphans; returns CMD's exit code for PID 1. CMD runs under policy
- * (the --seccomp choice) and, always, without TIOCSTI and TIOCLINUX. */
+/* Inside the sandbox: run CMD as PID 1's child, forward signals, reap
+ * orphans, run what torgate exec asks for over ctl (the gateway's end of
+ * the socketpair, sandbox_exec.h); returns CMD's exit code for PID 1. CMD
+ * runs under policy (the --seccomp choice) and, always, without TIOCSTI
+ * and TIOCLINUX. */
 int sandbox_init_run(char **cmd, const struct rlimit *app_nofile, int cookie,
-                     const struct seccomp_policy *policy);
+                     const struct seccomp_policy *policy, int ctl);
 
 #endif
