@@ -99,6 +99,7 @@ $(eval $(call UNIT_RULE,test_seccomp_filter,gateway/sandbox/seccomp_app.c gatewa
 $(eval $(call UNIT_RULE,test_singleton,gateway/sandbox/singleton_parse.c))
 $(eval $(call UNIT_RULE,test_log,gateway/base/log.c))
 $(eval $(call UNIT_RULE,test_torctl,gateway/tor/torctl_parse.c))
+$(eval $(call UNIT_RULE,test_info_reply,gateway/control/info_reply.c))
 $(eval $(call UNIT_RULE,test_packet,$(PACKET_SRCS)))
 $(eval $(call UNIT_RULE,test_packet_syn,$(PACKET_SRCS)))
 $(eval $(call UNIT_RULE,test_packet_icmp,$(PACKET_SRCS)))

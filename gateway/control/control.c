@@ -40,6 +40,7 @@ struct control {
     char name[NAME_MAX_LEN + 1];
     char mode[8];
     char target[256];
+    char tor_control[128];       /* --tor-control as given: `torgate circuits` asks there */
     time_t started;
 };
 
@@ -211,6 +212,7 @@ struct control *control_open(const struct tg_config *cfg, char *err, size_t errl
     c->fd = -1;
     c->started = time(NULL);
     describe(c, cfg);
+    snprintf(c->tor_control, sizeof(c->tor_control), "%s", cfg->tor_control_name);
     char why[256];
     if (control_dir(c->dir, sizeof(c->dir), why, sizeof(why)) != 0 || dir_ready(c->dir, why, sizeof(why)) != 0) {
         if (cfg->name != NULL)
@@ -295,13 +297,17 @@ static size_t reply_info(struct control *c, int json, char *out, size_t cap)
                                 (long)getpid(), c->mode, v.streams_open,
                                 (unsigned long long)v.relay->bytes_up,
                                 (unsigned long long)v.relay->bytes_down, up, c->target);
-    char target[sizeof(c->target) * 6];
+    /* The SOCKS username tells this instance's circuits from others' in
+     * Tor's circuit-status; torgate circuits reads both at tor_control. */
+    char target[sizeof(c->target) * 6], ctl[sizeof(c->tor_control) * 6];
     json_str(target, sizeof(target), c->target);
+    json_str(ctl, sizeof(ctl), c->tor_control);
     return (size_t)snprintf(out, cap, "{\"name\":\"%s\",\"pid\":%ld,\"mode\":\"%s\",\"target\":\"%s\","
-                            "\"streams\":%zu,\"bytes_up\":%llu,\"bytes_down\":%llu,\"uptime\":%ld}\n",
+                            "\"streams\":%zu,\"bytes_up\":%llu,\"bytes_down\":%llu,\"uptime\":%ld,"
+                            "\"socks_user\":\"%s\",\"tor_control\":\"%s\"}\n",
                             c->name, (long)getpid(), c->mode, target, v.streams_open,
                             (unsigned long long)v.relay->bytes_up,
-                            (unsigned long long)v.relay->bytes_down, up);
+                            (unsigned long long)v.relay->bytes_down, up, loop_socks_user(c->loop), ctl);
 }
 
 struct text {
