@@ -10,6 +10,7 @@
  * is stale: whoever finds it (a new instance, `torgate ls`) removes it. */
 #define _GNU_SOURCE
 #include "control/control.h"
+#include "control/info_reply.h"
 #include "base/log.h"
 #include "confine/confine.h"
 #include "serve/loop.h"
@@ -270,23 +271,6 @@ const char *control_path_dir(const struct control *c)
 
 /* ---- requests ---------------------------------------------------------- */
 
-static void json_str(char *out, size_t cap, const char *s)
-{
-    size_t n = 0;
-    for (; *s != '\0' && n + 7 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
-        } else if (ch < 0x20) {
-            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", ch);
-        } else {
-            out[n++] = (char)ch;
-        }
-    }
-    out[n] = '\0';
-}
-
 static size_t reply_info(struct control *c, int json, char *out, size_t cap)
 {
     struct stats_view v;
@@ -300,8 +284,8 @@ static size_t reply_info(struct control *c, int json, char *out, size_t cap)
     /* The SOCKS username tells this instance's circuits from others' in
      * Tor's circuit-status; torgate circuits reads both at tor_control. */
     char target[sizeof(c->target) * 6], ctl[sizeof(c->tor_control) * 6];
-    json_str(target, sizeof(target), c->target);
-    json_str(ctl, sizeof(ctl), c->tor_control);
+    info_reply_json_str(target, sizeof(target), c->target);
+    info_reply_json_str(ctl, sizeof(ctl), c->tor_control);
     return (size_t)snprintf(out, cap, "{\"name\":\"%s\",\"pid\":%ld,\"mode\":\"%s\",\"target\":\"%s\","
                             "\"streams\":%zu,\"bytes_up\":%llu,\"bytes_down\":%llu,\"uptime\":%ld,"
                             "\"socks_user\":\"%s\",\"tor_control\":\"%s\"}\n",

@@ -1,10 +1,12 @@
 /* The control socket's `info json` reply, read back (info_reply.h): one
  * flat object of strings and non-negative integers, as reply_info in
- * control.c writes it. Just enough JSON for that, and strict about it. */
+ * control.c writes it. Just enough JSON for that, and strict about it;
+ * and the string escaping every JSON torgate writes uses. */
 #define _GNU_SOURCE
 #include "control/info_reply.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,4 +198,21 @@ int info_reply_parse(const char *reply, struct info_reply *r)
     r->pid = (long)pid;
     r->uptime = (long)uptime;
     return 0;
+}
+
+void info_reply_json_str(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; *s != '\0' && n + 7 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)ch;
+        } else if (ch < 0x20) {
+            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", ch);
+        } else {
+            out[n++] = (char)ch;
+        }
+    }
+    out[n] = '\0';
 }

@@ -3,6 +3,8 @@
 #ifndef TORGATE_INFO_REPLY_H
 #define TORGATE_INFO_REPLY_H
 
+#include <stddef.h>
+
 struct info_reply {
     char name[80];
     long pid;
@@ -19,5 +21,10 @@ struct info_reply {
  * the wrong type, a string too long for its field (refused, not cut) or
  * anything that is not such an object: -1. 0 when read. */
 int info_reply_parse(const char *reply, struct info_reply *r);
+
+/* s as the inside of a JSON string ('"' and '\\' escaped, control
+ * characters as \u00XX), cut to fit cap (6 times strlen(s) + 1 always
+ * fits). What control.c and torgate circuits write goes through it. */
+void info_reply_json_str(char *out, size_t cap, const char *s);
 
 #endif

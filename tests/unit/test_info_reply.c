@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -104,12 +105,30 @@ static void test_malformed(void **state)
     assert_int_equal(strlen(r.name), 79);
 }
 
+/* What control.c writes with info_reply_json_str reads back the same. */
+static void test_round_trip(void **state)
+{
+    (void)state;
+    const char *target = "sh -c \"printf '\\t%s\\n' x\"\x01\x1f\t\n end";
+    char esc[512], reply[1024];
+    struct info_reply r;
+    info_reply_json_str(esc, sizeof(esc), target);
+    assert_string_equal(esc, "sh -c \\\"printf '\\\\t%s\\\\n' x\\\"\\u0001\\u001f\\u0009\\u000a end");
+    snprintf(reply, sizeof(reply), "{\"name\":\"a\",\"pid\":1,\"target\":\"%s\"}\n", esc);
+    assert_int_equal(info_reply_parse(reply, &r), 0);
+    assert_string_equal(r.target, target);
+    /* Cut to fit, never mid-escape. */
+    info_reply_json_str(esc, 10, "\"\"\"\"\"");
+    assert_string_equal(esc, "\\\"\\\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_older_and_newer),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
