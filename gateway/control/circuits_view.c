@@ -4,7 +4,8 @@
  * circuits. With --isolate host the password is "host-" and a hash of the
  * host (relay_dest_password): the host cannot be read back from it, so it
  * is taken from the circuit's streams, the one whose hash is the
- * password's. */
+ * password's; failing that (Tor shows a connected stream's target as the
+ * address the exit resolved), what the streams target. */
 #define _GNU_SOURCE
 #include "control/circuits_view.h"
 #include "control/info_reply.h"
@@ -113,23 +114,47 @@ static int host_matches(const char *host, const char *password)
     return strcmp(pass, password) == 0;
 }
 
+/* The host part of a stream's target ("[v6]:port" without its brackets). */
+static void target_host(const char *target, char *host, size_t cap)
+{
+    const char *colon = strrchr(target, ':');
+    size_t n = colon != NULL ? (size_t)(colon - target) : strlen(target);
+    if (target[0] == '[' && n >= 2 && target[n - 1] == ']') {
+        target++;
+        n -= 2;
+    }
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(host, target, n);
+    host[n] = '\0';
+}
+
 static void find_host(struct cv_circuit *c)
 {
+    char host[sizeof(c->streams[0].target)];
     for (size_t i = 0; i < c->nstreams; i++) {
-        char host[sizeof(c->streams[i].target)];
-        const char *t = c->streams[i].target;
-        const char *colon = strrchr(t, ':');
-        size_t n = (size_t)(colon - t);
-        if (t[0] == '[' && n >= 2 && t[n - 1] == ']') {
-            t++;                          /* [v6]:port */
-            n -= 2;
-        }
-        memcpy(host, t, n);
-        host[n] = '\0';
+        target_host(c->streams[i].target, host, sizeof(host));
+        size_t n = strlen(host);
         if (n < sizeof(c->host) && host_matches(host, c->socks_password)) {
             memcpy(c->host, host, n + 1);
+            c->host_checked = 1;
             return;
         }
+    }
+    /* No name hashes to it: what the streams target, each host once. */
+    size_t used = 0;
+    for (size_t i = 0; i < c->nstreams; i++) {
+        target_host(c->streams[i].target, host, sizeof(host));
+        size_t n = strlen(host);
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++) {
+            char other[sizeof(host)];
+            target_host(c->streams[j].target, other, sizeof(other));
+            seen = strcmp(other, host) == 0;
+        }
+        if (seen || used + n + 3 > sizeof(c->host))
+            continue;
+        used += (size_t)snprintf(c->host + used, sizeof(c->host) - used, "%s%s", used ? ", " : "", host);
     }
 }
 
@@ -177,9 +202,13 @@ void circuits_view_text(const struct circuits_view *v, const struct cv_owner *o,
         const struct cv_circuit *c = &v->circuits[i];
         fprintf(out, "\ncircuit %lu  %s  %s%s%s\n", c->id, c->status, or_dash(c->purpose),
                 c->build_flags[0] != '\0' ? "  " : "", c->build_flags);
-        if (c->host_isolated)
-            fprintf(out, "  host %s\n", c->host[0] != '\0' ? c->host
-                    : "- (no open stream names it; its SOCKS password only hashes it)");
+        if (c->host_isolated && c->host_checked)
+            fprintf(out, "  host %s\n", c->host);
+        else if (c->host_isolated && c->host[0] != '\0')
+            fprintf(out, "  host %s (as its streams target it now: its SOCKS password only hashes "
+                    "the name)\n", c->host);
+        else if (c->host_isolated)
+            fprintf(out, "  host - (no open stream names it: its SOCKS password only hashes it)\n");
         for (int r = 0; r < c->nrelays; r++) {
             const struct cv_relay *rl = &c->relays[r];
             char addr[64] = "-";
@@ -232,6 +261,7 @@ static void json_circuit(const struct cv_circuit *c, FILE *out)
     if (c->host_isolated) {
         fputs(",\"host\":", out);
         json_value(out, c->host);
+        fprintf(out, ",\"host_checked\":%s", c->host_checked ? "true" : "false");
     }
     fputs(",\"relays\":[", out);
     for (int r = 0; r < c->nrelays; r++) {

@@ -114,18 +114,20 @@ static void host_password(const char *host, int atyp, char *pass, size_t len)
 static void test_isolate_host(void **state)
 {
     (void)state;
-    char p1[64], p2[64], p3[64], p4[64], reply[4096];
+    char p1[64], p2[64], p3[64], p4[64], p5[64], reply[4096];
     host_password("web.tornet.test", SOCKS5_ATYP_DOMAIN, p1, sizeof(p1));
     host_password("203.0.113.5", SOCKS5_ATYP_IPV4, p2, sizeof(p2));
     host_password("2001:db8::1", SOCKS5_ATYP_IPV6, p3, sizeof(p3));
     host_password("gone.tornet.test", SOCKS5_ATYP_DOMAIN, p4, sizeof(p4));
+    host_password("remapped.tornet.test", SOCKS5_ATYP_DOMAIN, p5, sizeof(p5));
     snprintf(reply, sizeof(reply), "250+circuit-status=\r\n"
              "1 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
              "2 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
              "3 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
              "4 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
              "5 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"stream-3\"\r\n"
-             ".\r\n250 OK\r\n", p1, p2, p3, p4);
+             "6 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
+             ".\r\n250 OK\r\n", p1, p2, p3, p4, p5);
     struct circuits_view v;
     /* The name in another case hashes the same (the app's spelling is
      * kept); a stream on circuit 1 to another host (which --isolate host
@@ -136,16 +138,29 @@ static void test_isolate_host(void **state)
                                          "12 SUCCEEDED 2 203.0.113.5:80\r\n"
                                          "13 SUCCEEDED 3 [2001:db8::1]:80\r\n"
                                          "14 SUCCEEDED 5 web.tornet.test:80\r\n"
+                                         /* Connected streams to remapped.tornet.test, their
+                                          * targets as Tor remapped them (REMAP): the name
+                                          * is gone, the addresses are what is left. */
+                                         "15 SUCCEEDED 6 127.0.0.1:80\r\n"
+                                         "16 SUCCEEDED 6 127.0.0.1:443\r\n"
+                                         "17 SUCCEEDED 6 [::1]:80\r\n"
                                          ".\r\n250 OK\r\n", ME, &v), 0);
-    assert_int_equal(v.ncircuits, 5);
+    assert_int_equal(v.ncircuits, 6);
     assert_true(v.circuits[0].host_isolated);
     assert_string_equal(v.circuits[0].host, "Web.Tornet.TEST");
+    assert_true(v.circuits[0].host_checked);
     assert_string_equal(v.circuits[1].host, "203.0.113.5");
+    assert_true(v.circuits[1].host_checked);
     assert_string_equal(v.circuits[2].host, "2001:db8::1");
+    assert_true(v.circuits[2].host_checked);
     assert_true(v.circuits[3].host_isolated);
     assert_string_equal(v.circuits[3].host, "");        /* no stream left to tell */
+    assert_false(v.circuits[3].host_checked);
     assert_false(v.circuits[4].host_isolated);
     assert_string_equal(v.circuits[4].host, "");
+    assert_true(v.circuits[5].host_isolated);
+    assert_string_equal(v.circuits[5].host, "127.0.0.1, ::1");
+    assert_false(v.circuits[5].host_checked);
     circuits_view_free(&v);
 }
 
@@ -203,7 +218,7 @@ static void test_text_and_json(void **state)
     assert_string_equal(json,
         "{\"name\":\"web\",\"socks_user\":\"" ME "\",\"tor_control\":\"127.0.0.1:9051\",\"circuits\":["
         "{\"id\":7,\"status\":\"BUILT\",\"purpose\":\"GENERAL\",\"build_flags\":[\"IS_INTERNAL\",\"NEED_CAPACITY\"],"
-        "\"host\":\"web.tornet.test\",\"relays\":["
+        "\"host\":\"web.tornet.test\",\"host_checked\":true,\"relays\":["
         "{\"fingerprint\":\"" FP1 "\",\"nickname\":\"tornetauth0\",\"address\":\"127.0.0.1\",\"or_port\":51081,\"country\":\"de\"},"
         "{\"fingerprint\":\"" FP2 "\",\"nickname\":\"tornetauth5\",\"address\":\"127.0.0.1\",\"or_port\":52211,\"country\":null},"
         "{\"fingerprint\":\"" FP3 "\",\"nickname\":null,\"address\":null,\"or_port\":null,\"country\":null}],"
@@ -225,12 +240,22 @@ static void test_text_and_json(void **state)
                                          "SOCKS_PASSWORD=\"host-00000000\"\r\n250 OK\r\n",
                                          "250-stream-status=5 SUCCEEDED 4 a\\b:80\r\n250 OK\r\n", ME, &v), 0);
     text = render(&v, 0);
-    assert_non_null(strstr(text, "  host - (no open stream names it; its SOCKS password only hashes it)\n"));
+    assert_non_null(strstr(text, "  host a\\b (as its streams target it now: its SOCKS password only "
+                                 "hashes the name)\n"));
     assert_non_null(strstr(text, "  stream 5  a\\b:80  SUCCEEDED\n"));
     free(text);
     json = render(&v, 1);
-    assert_non_null(strstr(json, "\"host\":null,"));
+    assert_non_null(strstr(json, "\"host\":\"a\\\\b\",\"host_checked\":false,"));
     assert_non_null(strstr(json, "\"target\":\"a\\\\b:80\""));
+    free(json);
+    circuits_view_free(&v);
+    assert_int_equal(circuits_view_build("250-circuit-status=4 BUILT SOCKS_USERNAME=\"" ME "\" "
+                                         "SOCKS_PASSWORD=\"host-00000000\"\r\n250 OK\r\n", NULL, ME, &v), 0);
+    text = render(&v, 0);
+    assert_non_null(strstr(text, "  host - (no open stream names it: its SOCKS password only hashes it)\n"));
+    free(text);
+    json = render(&v, 1);
+    assert_non_null(strstr(json, "\"host\":null,\"host_checked\":false,"));
     free(json);
     circuits_view_free(&v);
 }
