@@ -129,7 +129,7 @@ static void target_host(const char *target, char *host, size_t cap)
     host[n] = '\0';
 }
 
-static void find_host(struct cv_circuit *c)
+static void check_host(struct cv_circuit *c)
 {
     char host[sizeof(c->streams[0].target)];
     for (size_t i = 0; i < c->nstreams; i++) {
@@ -141,7 +141,20 @@ static void find_host(struct cv_circuit *c)
             return;
         }
     }
-    /* No name hashes to it: what the streams target, each host once. */
+}
+
+/* A circuit whose own streams do not tell: another with the same password
+ * serves the same host (an onion service's introduction circuit beside
+ * its rendezvous circuit); else what its streams target, each host once. */
+static void guess_host(struct cv_circuit *c, const struct circuits_view *v)
+{
+    char host[sizeof(c->streams[0].target)];
+    for (size_t i = 0; i < v->ncircuits; i++)
+        if (v->circuits[i].host_checked && strcmp(v->circuits[i].socks_password, c->socks_password) == 0) {
+            memcpy(c->host, v->circuits[i].host, sizeof(c->host));
+            c->host_checked = 1;
+            return;
+        }
     size_t used = 0;
     for (size_t i = 0; i < c->nstreams; i++) {
         target_host(c->streams[i].target, host, sizeof(host));
@@ -171,7 +184,10 @@ int circuits_view_build(const char *circuit_reply, const char *stream_reply, con
     }
     for (size_t i = 0; i < v->ncircuits; i++)
         if (v->circuits[i].host_isolated)
-            find_host(&v->circuits[i]);
+            check_host(&v->circuits[i]);
+    for (size_t i = 0; i < v->ncircuits; i++)
+        if (v->circuits[i].host_isolated && !v->circuits[i].host_checked)
+            guess_host(&v->circuits[i], v);
     return 0;
 }
 

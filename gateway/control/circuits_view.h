@@ -29,10 +29,11 @@ struct cv_circuit {
     char status[16], purpose[32], build_flags[96];
     char socks_password[256]; /* how torgate isolated it: "torgate", "host-HASH", "stream-N" */
     int host_isolated;        /* that password is --isolate host's */
-    /* Then the host it serves: a stream's host that hashes to the password
-     * (host_checked); else, the password being only a hash, the hosts its
-     * streams target as Tor has them now (once connected, Tor replaces a
-     * name by the address the exit resolved it to); "" with no streams. */
+    /* Then the host it serves: a stream's host that hashes to the password,
+     * on it or on another circuit with that password (host_checked); else,
+     * the password being only a hash, the hosts its streams target as Tor
+     * has them now (once connected, Tor replaces a name by the address the
+     * exit resolved it to); "" with no streams. */
     char host[256];
     int host_checked;
     struct cv_relay relays[TORCTL_HOPS_MAX];

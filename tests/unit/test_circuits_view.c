@@ -127,7 +127,8 @@ static void test_isolate_host(void **state)
              "4 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
              "5 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"stream-3\"\r\n"
              "6 BUILT " PATH3 " SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
-             ".\r\n250 OK\r\n", p1, p2, p3, p4, p5);
+             "7 BUILT " PATH3 " PURPOSE=CIRCUIT_PADDING SOCKS_USERNAME=\"" ME "\" SOCKS_PASSWORD=\"%s\"\r\n"
+             ".\r\n250 OK\r\n", p1, p2, p3, p4, p5, p1);
     struct circuits_view v;
     /* The name in another case hashes the same (the app's spelling is
      * kept); a stream on circuit 1 to another host (which --isolate host
@@ -145,7 +146,7 @@ static void test_isolate_host(void **state)
                                          "16 SUCCEEDED 6 127.0.0.1:443\r\n"
                                          "17 SUCCEEDED 6 [::1]:80\r\n"
                                          ".\r\n250 OK\r\n", ME, &v), 0);
-    assert_int_equal(v.ncircuits, 6);
+    assert_int_equal(v.ncircuits, 7);
     assert_true(v.circuits[0].host_isolated);
     assert_string_equal(v.circuits[0].host, "Web.Tornet.TEST");
     assert_true(v.circuits[0].host_checked);
@@ -161,6 +162,9 @@ static void test_isolate_host(void **state)
     assert_true(v.circuits[5].host_isolated);
     assert_string_equal(v.circuits[5].host, "127.0.0.1, ::1");
     assert_false(v.circuits[5].host_checked);
+    /* No stream of its own, but circuit 1's password: circuit 1's host. */
+    assert_string_equal(v.circuits[6].host, "Web.Tornet.TEST");
+    assert_true(v.circuits[6].host_checked);
     circuits_view_free(&v);
 }
 
