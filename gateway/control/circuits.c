@@ -114,8 +114,8 @@ int circuits_show(const struct info_reply *info, const char *tor_control, int js
     free(streams);
     if (built != 0) {
         close(fd);
-        fprintf(stderr, "torgate: circuits: Tor's control port %s did not answer GETINFO circuit-status "
-                "and stream-status in a form torgate reads; is it Tor's?\n", ctl);
+        fprintf(stderr, "torgate: circuits: the control port %s did not answer GETINFO circuit-status "
+                "and stream-status as Tor does; point --tor-control at Tor's ControlPort\n", ctl);
         return 1;
     }
     describe_relays(fd, &v);

@@ -12,7 +12,8 @@ What a user would check:
 - `ls` counts them; an instance whose control port is not there shows "-"
   (null in JSON) and ls still succeeds;
 - a NAME nobody runs, a control port that is not there, a cookie that
-  cannot be read: one line each, saying which and the fix;
+  cannot be read, a control port that is not Tor's: one line each, saying
+  which and the fix;
 - --isolate host: each host its own circuit, the host named (an onion
   service's, checked against the password's hash; a name the exit resolved
   is shown as the address Tor now has for the stream).
@@ -239,10 +240,11 @@ def one_line(cp):
     return lines[0]
 
 
-class CookieControl(tgutil.LoopbackServer):
-    """A control port whose cookie file nobody can read: it does not exist."""
+class FakeControl(tgutil.LoopbackServer):
+    """A control port that is not quite Tor's: with a cookie, one whose
+    file does not exist; without, no authentication, and GETINFO refused."""
 
-    def __init__(self, cookie):
+    def __init__(self, cookie=None):
         self.cookie = cookie
         super().__init__()
 
@@ -253,9 +255,15 @@ class CookieControl(tgutil.LoopbackServer):
             line = f.readline()
             if not line:
                 return
-            if line.startswith(b"PROTOCOLINFO"):
+            if line.startswith(b"PROTOCOLINFO") and self.cookie:
                 c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="%s"\r\n'
                           b'250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n' % self.cookie.encode())
+            elif line.startswith(b"PROTOCOLINFO"):
+                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n')
+            elif line.startswith(b"AUTHENTICATE") and not self.cookie:
+                c.sendall(b"250 OK\r\n")
+            elif line.startswith(b"GETINFO"):
+                c.sendall(b'552 Unrecognized key "circuit-status"\r\n')
             else:
                 c.sendall(b"515 Authentication failed\r\n")
 
@@ -281,7 +289,7 @@ def test_failures_are_one_line(tg_popen, tornet):
     assert cp.returncode == 0 and cp.stdout.startswith("%s: no circuits now" % name), describe(cp)
 
     cookie = "/nonexistent-%s/control_auth_cookie" % uuid.uuid4().hex[:8]
-    fake = CookieControl(cookie)
+    fake = FakeControl(cookie)
     try:
         line = one_line(ctl("circuits", name, "--tor-control", fake.addr))
     finally:
@@ -289,6 +297,13 @@ def test_failures_are_one_line(tg_popen, tornet):
     assert line.startswith("torgate: circuits: Tor's control port %s: its cookie %s cannot be reached"
                            % (fake.addr, cookie)), line
     assert "add yourself to Tor's group" in line, line
+    fake = FakeControl()
+    try:
+        line = one_line(ctl("circuits", name, "--tor-control", fake.addr))
+    finally:
+        fake.close()
+    assert line == ("torgate: circuits: the control port %s did not answer GETINFO circuit-status and "
+                    "stream-status as Tor does; point --tor-control at Tor's ControlPort" % fake.addr), line
 
     cp = ctl("ls")
     assert cp.returncode == 0, describe(cp)
