@@ -75,18 +75,11 @@ static void check_tor_like(const struct tg_config *cfg, struct result *r)
 
 static void check_tor_control(const struct tg_config *cfg, struct result *r)
 {
-    char reply[REPLY_MAX], why[700];
-    int fd = torctl_connect(cfg);
+    char reply[REPLY_MAX], why[900];
+    int fd = torctl_open(&cfg->tor_control_addr, cfg->tor_control_len, cfg->tor_control_name, reply,
+                         sizeof(reply), why, sizeof(why));
     if (fd < 0) {
-        say(r, '.', "Tor's control port %s does not answer (%s): bootstrap and SocksPort flags not "
-            "checked; to have them checked: ControlPort %s and CookieAuthentication 1 in torrc, or "
-            "--tor-control HOST:PORT", cfg->tor_control_name, strerror(errno), cfg->tor_control_name);
-        return;
-    }
-    if (torctl_auth(fd, reply, sizeof(reply), why, sizeof(why)) != 0) {
-        say(r, '.', "Tor's control port %s: %s (bootstrap and SocksPort flags not checked)",
-            cfg->tor_control_name, why);
-        close(fd);
+        say(r, '.', "%s (bootstrap and SocksPort flags not checked)", why);
         return;
     }
     int progress = 0;

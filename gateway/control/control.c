@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "control/control.h"
 #include "base/fdpass.h"
+#include "control/info_reply.h"
 #include "base/log.h"
 #include "confine/confine.h"
 #include "control/control_exec.h"
@@ -42,6 +43,7 @@ struct control {
     char name[NAME_MAX_LEN + 1];
     char mode[8];
     char target[256];
+    char tor_control[128];       /* --tor-control as given: `torgate circuits` asks there */
     time_t started;
     struct control_exec *exec;    /* NULL: no sandbox of torgate's to run in */
 };
@@ -216,6 +218,7 @@ struct control *control_open(const struct tg_config *cfg, char *err, size_t errl
     c->fd = -1;
     c->started = time(NULL);
     describe(c, cfg);
+    snprintf(c->tor_control, sizeof(c->tor_control), "%s", cfg->tor_control_name);
     char why[256];
     if (control_dir(c->dir, sizeof(c->dir), why, sizeof(why)) != 0 || dir_ready(c->dir, why, sizeof(why)) != 0) {
         if (cfg->name != NULL)
@@ -273,23 +276,6 @@ const char *control_path_dir(const struct control *c)
 
 /* ---- requests ---------------------------------------------------------- */
 
-static void json_str(char *out, size_t cap, const char *s)
-{
-    size_t n = 0;
-    for (; *s != '\0' && n + 7 < cap; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)ch;
-        } else if (ch < 0x20) {
-            n += (size_t)snprintf(out + n, cap - n, "\\u%04x", ch);
-        } else {
-            out[n++] = (char)ch;
-        }
-    }
-    out[n] = '\0';
-}
-
 static size_t reply_info(struct control *c, int json, char *out, size_t cap)
 {
     struct stats_view v;
@@ -300,13 +286,17 @@ static size_t reply_info(struct control *c, int json, char *out, size_t cap)
                                 (long)getpid(), c->mode, v.streams_open,
                                 (unsigned long long)v.relay->bytes_up,
                                 (unsigned long long)v.relay->bytes_down, up, c->target);
-    char target[sizeof(c->target) * 6];
-    json_str(target, sizeof(target), c->target);
+    /* The SOCKS username tells this instance's circuits from others' in
+     * Tor's circuit-status; torgate circuits reads both at tor_control. */
+    char target[sizeof(c->target) * 6], ctl[sizeof(c->tor_control) * 6];
+    info_reply_json_str(target, sizeof(target), c->target);
+    info_reply_json_str(ctl, sizeof(ctl), c->tor_control);
     return (size_t)snprintf(out, cap, "{\"name\":\"%s\",\"pid\":%ld,\"mode\":\"%s\",\"target\":\"%s\","
-                            "\"streams\":%zu,\"bytes_up\":%llu,\"bytes_down\":%llu,\"uptime\":%ld}\n",
+                            "\"streams\":%zu,\"bytes_up\":%llu,\"bytes_down\":%llu,\"uptime\":%ld,"
+                            "\"socks_user\":\"%s\",\"tor_control\":\"%s\"}\n",
                             c->name, (long)getpid(), c->mode, target, v.streams_open,
                             (unsigned long long)v.relay->bytes_up,
-                            (unsigned long long)v.relay->bytes_down, up);
+                            (unsigned long long)v.relay->bytes_down, up, loop_socks_user(c->loop), ctl);
 }
 
 struct text {

@@ -1,8 +1,12 @@
 /* torgate ls | stats NAME [--json] | stop NAME | new-identity NAME
- * [--close-streams]: one request to a running torgate's control socket
- * (control.c), its reply printed. torgate exec is exec_client.c's. */
+ * [--close-streams] | circuits NAME [--json] [--tor-control HOST:PORT]: one
+ * request to a running torgate's control socket (control.c), its reply
+ * printed; for ls and circuits, Tor's control port is asked too
+ * (circuits.c). torgate exec is exec_client.c's. */
 #define _GNU_SOURCE
+#include "control/circuits.h"
 #include "control/control.h"
+#include "control/info_reply.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,9 +21,10 @@
               "       torgate stats NAME [--json]\n" \
               "       torgate stop NAME\n" \
               "       torgate new-identity NAME [--close-streams]\n" \
+              "       torgate circuits NAME [--json] [--tor-control HOST:PORT]\n" \
               "       torgate exec NAME [--] CMD [ARG...]\n"
 
-static const char *const verbs[] = { "ls", "stats", "stop", "new-identity" };
+static const char *const verbs[] = { "ls", "stats", "stop", "new-identity", "circuits" };
 
 int control_is_verb(const char *arg)
 {
@@ -108,6 +113,34 @@ static int ask(const char *path, const char *req, char *buf, size_t cap)
     return 0;
 }
 
+/* One instance's line of `torgate ls`, or its object with "circuits". */
+static void list_one(const char *reply, struct circuits_tally *tally, int json, int *n)
+{
+    struct info_reply r;
+    int ok = info_reply_parse(reply, &r) == 0;
+    long circuits = ok ? circuits_tally_count(tally, &r) : -1;
+    if (json) {
+        size_t len = strcspn(reply, "\n");
+        while (len > 0 && reply[len - 1] != '}')
+            len--;
+        if (!ok || len == 0)
+            return;                      /* not an info reply: nothing to list */
+        if (circuits >= 0)
+            printf("%s%.*s,\"circuits\":%ld}", *n ? "," : "", (int)(len - 1), reply, circuits);
+        else
+            printf("%s%.*s,\"circuits\":null}", *n ? "," : "", (int)(len - 1), reply);
+    } else {
+        if (!ok)
+            return;
+        char count[24] = "-";
+        if (circuits >= 0)
+            snprintf(count, sizeof(count), "%ld", circuits);
+        printf("%-20s %8ld %-7s %7llu %8s %12llu %12llu %7lds  %s\n", r.name, r.pid, r.mode, r.streams,
+               count, r.bytes_up, r.bytes_down, r.uptime, r.target);
+    }
+    (*n)++;
+}
+
 static int list(const char *dir, int json)
 {
     DIR *d = opendir(dir);
@@ -116,34 +149,23 @@ static int list(const char *dir, int json)
         return 1;
     }
     int n = 0;
+    struct circuits_tally tally = { 0 };
     if (!json)
-        printf("%-20s %8s %-7s %7s %12s %12s %8s  %s\n", "NAME", "PID", "MODE", "STREAMS",
-               "BYTES UP", "BYTES DOWN", "UPTIME", "COMMAND/NAMESPACE");
+        printf("%-20s %8s %-7s %7s %8s %12s %12s %8s  %s\n", "NAME", "PID", "MODE", "STREAMS",
+               "CIRCUITS", "BYTES UP", "BYTES DOWN", "UPTIME", "COMMAND/NAMESPACE");
     else
         printf("[");
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".sock") != 0)
             continue;
-        char path[512], reply[1024];
+        char path[512], reply[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (ask(path, json ? "info json\n" : "info\n", reply, sizeof(reply)) != 0 || reply[0] == '\0')
+        if (ask(path, "info json\n", reply, sizeof(reply)) != 0 || reply[0] == '\0')
             continue;
-        if (json) {
-            reply[strcspn(reply, "\n")] = '\0';
-            printf("%s%s", n ? "," : "", reply);
-        } else {
-            char name[80], mode[16], target[512];
-            long pid, up;
-            unsigned long long streams, bu, bd;
-            if (sscanf(reply, "%79[^\t]\t%ld\t%15[^\t]\t%llu\t%llu\t%llu\t%ld\t%511[^\n]", name, &pid,
-                       mode, &streams, &bu, &bd, &up, target) != 8)
-                continue;
-            printf("%-20s %8ld %-7s %7llu %12llu %12llu %7lds  %s\n", name, pid, mode, streams, bu, bd,
-                   up, target);
-        }
-        n++;
+        list_one(reply, &tally, json, &n);
     }
+    circuits_tally_free(&tally);
     if (json)
         printf("]\n");
     if (d != NULL)
@@ -156,10 +178,16 @@ int control_client_main(int argc, char **argv)
     char dir[108], err[256];
     const char *verb = argv[0];
     int json = 0, close_streams = 0;
-    const char *name = NULL;
+    const char *name = NULL, *tor_control = NULL;
+    int circuits = strcmp(verb, "circuits") == 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0 && (strcmp(verb, "ls") == 0 || strcmp(verb, "stats") == 0))
+        if (strcmp(argv[i], "--json") == 0 && (strcmp(verb, "ls") == 0 || strcmp(verb, "stats") == 0 ||
+                                               circuits))
             json = 1;
+        else if (circuits && strcmp(argv[i], "--tor-control") == 0 && i + 1 < argc)
+            tor_control = argv[++i];
+        else if (circuits && strncmp(argv[i], "--tor-control=", 14) == 0)
+            tor_control = argv[i] + 14;
         else if (strcmp(argv[i], "--close-streams") == 0 && strcmp(verb, "new-identity") == 0)
             close_streams = 1;
         else if (argv[i][0] != '-' && name == NULL && strcmp(verb, "ls") != 0)
@@ -180,7 +208,8 @@ int control_client_main(int argc, char **argv)
     int bad = control_client_path(verb, name, path, sizeof(path));
     if (bad != 0)
         return bad;
-    const char *req = strcmp(verb, "stats") == 0 ? (json ? "stats json\n" : "stats\n")
+    const char *req = circuits ? "info json\n"
+                      : strcmp(verb, "stats") == 0 ? (json ? "stats json\n" : "stats\n")
                       : strcmp(verb, "stop") == 0 ? "stop\n"
                       : close_streams ? "new-identity close\n" : "new-identity\n";
     char reply[16384];
@@ -196,6 +225,15 @@ int control_client_main(int argc, char **argv)
     if (strncmp(reply, "error:", 6) == 0) {
         fprintf(stderr, "torgate: %s", reply + 7);
         return 1;
+    }
+    if (circuits) {
+        struct info_reply info;
+        if (info_reply_parse(reply, &info) != 0) {
+            fprintf(stderr, "torgate: circuits: %s answered info json in a form this torgate does not "
+                    "read (another version?); restart it with this torgate\n", name);
+            return 1;
+        }
+        return circuits_show(&info, tor_control, json);
     }
     fputs(reply, stdout);
     return fflush(stdout) == 0 ? 0 : 1;

@@ -392,6 +392,11 @@ int loop_new_identity(struct loop *l, int close_streams)
     return 0;
 }
 
+const char *loop_socks_user(const struct loop *l)
+{
+    return relay_socks_user(l->relay);
+}
+
 struct event_base *loop_base(struct loop *l)
 {
     return l->base;

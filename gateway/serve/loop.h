@@ -30,6 +30,8 @@ void loop_stats_view(const struct loop *l, struct stats_view *v);
 void loop_stop(struct loop *l);
 /* New streams use a fresh SOCKS credential (relay and DNS stub); 0 or -1. */
 int loop_new_identity(struct loop *l, int close_streams);
+/* The SOCKS username new streams use ("torgate-" and 32 hex digits). */
+const char *loop_socks_user(const struct loop *l);
 struct event_base *loop_base(struct loop *l);
 
 /* The signals the loop handles (to block before creating the sandbox). */

@@ -28,16 +28,11 @@ void bootstrap_wait(const struct tg_config *cfg)
 {
     if (cfg->no_wait)
         return;
-    int fd = torctl_connect(cfg);
+    char reply[4096], why[900], summary[96];
+    int fd = torctl_open(&cfg->tor_control_addr, cfg->tor_control_len, cfg->tor_control_name, reply,
+                         sizeof(reply), why, sizeof(why));
     if (fd < 0) {
-        log_debug("Tor's control port %s does not answer; not waiting for its bootstrap",
-                  cfg->tor_control_name);
-        return;
-    }
-    char reply[4096], why[700], summary[96];
-    if (torctl_auth(fd, reply, sizeof(reply), why, sizeof(why)) != 0) {
-        log_debug("Tor's control port %s: %s; not waiting for its bootstrap", cfg->tor_control_name, why);
-        close(fd);
+        log_debug("%s; not waiting for its bootstrap", why);
         return;
     }
     int tty = isatty(STDERR_FILENO) && log_enabled(LOG_WARN);

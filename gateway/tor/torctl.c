@@ -1,6 +1,7 @@
 /* A client of Tor's control port (control-spec.txt), just enough for
- * --check and for waiting on Tor's bootstrap: connect, authenticate (none
- * or cookie), one command at a time. Blocking, with a timeout. */
+ * --check, for waiting on Tor's bootstrap and for `torgate circuits`:
+ * connect, authenticate (none or cookie), one command at a time. Blocking,
+ * with a timeout. */
 #define _GNU_SOURCE
 #include "tor/torctl.h"
 #include "tor/torctl_parse.h"
@@ -57,15 +58,15 @@ static void cookie_advice(const char *path, int e, char *why, size_t whylen)
                  (unsigned)(st.st_mode & 07777), gname);
 }
 
-int torctl_connect(const struct tg_config *cfg)
+int torctl_connect_addr(const struct sockaddr_storage *addr, socklen_t len)
 {
-    int fd = socket(cfg->tor_control_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     struct timeval tmo = { CTL_TIMEOUT_MS / 1000, 0 };
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
-    if (connect(fd, (const struct sockaddr *)&cfg->tor_control_addr, cfg->tor_control_len) != 0) {
+    if (connect(fd, (const struct sockaddr *)addr, len) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -74,8 +75,13 @@ int torctl_connect(const struct tg_config *cfg)
     return fd;
 }
 
-/* Sends cmd, reads the reply up to its final "NNN " line. Returns the
- * status code (250 ok), or -1. */
+int torctl_connect(const struct tg_config *cfg)
+{
+    return torctl_connect_addr(&cfg->tor_control_addr, cfg->tor_control_len);
+}
+
+/* Sends cmd, reads the reply up to its final "NNN " line (data blocks
+ * read whole). Returns the status code (250 ok), or -1. */
 int torctl_cmd(int fd, const char *cmd, char *reply, size_t cap)
 {
     size_t len = strlen(cmd);
@@ -90,14 +96,9 @@ int torctl_cmd(int fd, const char *cmd, char *reply, size_t cap)
             return -1;
         got += (size_t)n;
         reply[got] = '\0';
-        /* The last complete line: "NNN text" (a space) ends the reply. */
-        if (got >= 2 && reply[got - 1] == '\n') {
-            char *last = reply + got - 2;
-            while (last > reply && last[-1] != '\n')
-                last--;
-            if (strlen(last) >= 4 && last[3] == ' ')
-                return atoi(last);
-        }
+        int code = torctl_parse_end(reply, got);
+        if (code != 0)
+            return code;
     }
     return -1;
 }
@@ -137,3 +138,22 @@ int torctl_auth(int fd, char *reply, size_t cap, char *why, size_t whylen)
     return 0;
 }
 
+
+int torctl_open(const struct sockaddr_storage *addr, socklen_t len, const char *name, char *reply,
+                size_t cap, char *why, size_t whylen)
+{
+    char inner[600];
+    int fd = torctl_connect_addr(addr, len);
+    if (fd < 0) {
+        snprintf(why, whylen, "Tor's control port %s does not answer (%s); set ControlPort %s and "
+                 "CookieAuthentication 1 in torrc, or give --tor-control HOST:PORT", name,
+                 strerror(errno), name);
+        return -1;
+    }
+    if (torctl_auth(fd, reply, cap, inner, sizeof(inner)) != 0) {
+        snprintf(why, whylen, "Tor's control port %s: %s", name, inner);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}

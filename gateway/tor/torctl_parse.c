@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "tor/torctl_parse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,7 @@ int torctl_parse_circuit(const char *line, size_t len, struct torctl_circuit *c)
             return -1;
         int seen = 0;
         if (keyval(w, "PURPOSE", c->purpose, sizeof(c->purpose), &seen) != 0 ||
+            keyval(w, "BUILD_FLAGS", c->build_flags, sizeof(c->build_flags), &seen) != 0 ||
             keyval(w, "SOCKS_USERNAME", c->socks_username, sizeof(c->socks_username), &c->has_socks) != 0 ||
             keyval(w, "SOCKS_PASSWORD", c->socks_password, sizeof(c->socks_password), &seen) != 0)
             return -1;
@@ -298,4 +300,191 @@ int torctl_parse_stream(const char *line, size_t len, struct torctl_stream *s)
         if (strchr(w, '=') == NULL)
             return -1;
     return n < 0 ? -1 : 0;
+}
+
+/* ---- whole replies and GETINFO values ---------------------------------- */
+
+/* The line at buf[*pos..len) up to its LF: its start and length without
+ * CR LF; *pos moves past it. NULL when no whole line is left. */
+static const char *next_line(const char *buf, size_t len, size_t *pos, size_t *n)
+{
+    const char *l = buf + *pos;
+    const char *nl = *pos < len ? memchr(l, '\n', len - *pos) : NULL;
+    if (nl == NULL)
+        return NULL;
+    *n = (size_t)(nl - l);
+    if (*n > 0 && l[*n - 1] == '\r')
+        (*n)--;
+    *pos = (size_t)(nl - buf) + 1;
+    return l;
+}
+
+/* "NNN" and a separator ('-', '+' or ' '): the code, or -1. */
+static int reply_code(const char *l, size_t n, char *sep)
+{
+    if (n < 4 || l[0] < '1' || l[0] > '9' || l[1] < '0' || l[1] > '9' || l[2] < '0' || l[2] > '9' ||
+        (l[3] != '-' && l[3] != '+' && l[3] != ' '))
+        return -1;
+    *sep = l[3];
+    return (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+}
+
+int torctl_parse_end(const char *buf, size_t len)
+{
+    size_t pos = 0, n;
+    int data = 0;
+    const char *l;
+    while ((l = next_line(buf, len, &pos, &n)) != NULL) {
+        char sep;
+        if (data) {
+            data = !(n == 1 && l[0] == '.');
+            continue;
+        }
+        int code = reply_code(l, n, &sep);
+        if (code < 0)
+            return -1;
+        if (sep == '+')
+            data = 1;
+        else if (sep == ' ')
+            return code;
+    }
+    return 0;
+}
+
+int torctl_parse_getinfo(const char *reply, const char *key,
+                         void (*fn)(void *ctx, const char *line, size_t len), void *ctx)
+{
+    size_t len = strlen(reply), klen = strlen(key), pos = 0, n;
+    const char *l;
+    while ((l = next_line(reply, len, &pos, &n)) != NULL) {
+        char sep;
+        int code = reply_code(l, n, &sep);
+        if (code < 0)
+            return -1;
+        int ours = code == 250 && n > 4 + klen && memcmp(l + 4, key, klen) == 0 && l[4 + klen] == '=';
+        const char *v = l + 5 + klen;
+        size_t vlen = ours ? n - 5 - klen : 0;
+        if (sep != '+') {
+            if (ours && vlen > 0)
+                fn(ctx, v, vlen);
+            if (ours)
+                return vlen > 0 ? 1 : 0;
+            continue;
+        }
+        if (ours && vlen > 0)
+            return -1;                   /* "250+key=" stands alone on its line */
+        int count = 0;
+        for (;;) {
+            const char *d = next_line(reply, len, &pos, &n);
+            if (d == NULL)
+                return -1;               /* the block never ends */
+            if (n == 1 && d[0] == '.')
+                break;
+            if (d[0] == '.') {           /* "..": a line that began with a dot */
+                d++;
+                n--;
+            }
+            if (ours) {
+                fn(ctx, d, n);
+                count++;
+            }
+        }
+        if (ours)
+            return count;
+    }
+    return -1;
+}
+
+struct ns_search {
+    const char *line;
+    size_t len;
+};
+
+static void ns_line(void *ctx, const char *line, size_t len)
+{
+    struct ns_search *s = ctx;
+    if (s->line == NULL && len > 2 && line[0] == 'r' && line[1] == ' ') {
+        s->line = line;
+        s->len = len;
+    }
+}
+
+static int all_digits(const char *w, unsigned long max, unsigned long *v)
+{
+    char *end;
+    if (w[0] < '0' || w[0] > '9')
+        return -1;
+    errno = 0;
+    *v = strtoul(w, &end, 10);
+    return *end == '\0' && errno == 0 && *v <= max ? 0 : -1;
+}
+
+int torctl_parse_ns(const char *reply, const char *fingerprint, struct torctl_ns *ns)
+{
+    char key[64], words[9][64], extra[1];
+    struct ns_search s = { NULL, 0 };
+    memset(ns, 0, sizeof(*ns));
+    if ((size_t)snprintf(key, sizeof(key), "ns/id/%s", fingerprint) >= sizeof(key) ||
+        torctl_parse_getinfo(reply, key, ns_line, &s) <= 0 || s.line == NULL)
+        return -1;
+    /* r Nickname Identity [Digest] Date Time IP ORPort DirPort: 8 or 9 words. */
+    size_t pos = 0;
+    int nw = 0;
+    long w;
+    while (nw < 9 && (w = word(s.line, s.len, &pos, words[nw], sizeof(words[nw]))) > 0)
+        nw++;
+    if (nw < 8 || word(s.line, s.len, &pos, extra, sizeof(extra)) != 0)
+        return -1;                       /* too few words, or one too many or too long */
+    size_t nick = strlen(words[1]);
+    if (nick < 1 || nick >= sizeof(ns->nickname))
+        return -1;
+    for (size_t i = 0; i < nick; i++)
+        if (!((words[1][i] >= '0' && words[1][i] <= '9') || (words[1][i] >= 'A' && words[1][i] <= 'Z') ||
+              (words[1][i] >= 'a' && words[1][i] <= 'z')))
+            return -1;
+    struct in_addr a;
+    unsigned long orport, dirport;
+    if (inet_pton(AF_INET, words[nw - 3], &a) != 1 || all_digits(words[nw - 2], 65535, &orport) != 0 ||
+        orport == 0 || all_digits(words[nw - 1], 65535, &dirport) != 0)
+        return -1;
+    memcpy(ns->nickname, words[1], nick + 1);
+    snprintf(ns->address, sizeof(ns->address), "%s", words[nw - 3]);
+    ns->or_port = (unsigned)orport;
+    return 0;
+}
+
+struct one_value {
+    char text[8];
+    int too_long;
+};
+
+static void country_line(void *ctx, const char *line, size_t len)
+{
+    struct one_value *v = ctx;
+    if (len >= sizeof(v->text)) {
+        v->too_long = 1;
+        return;
+    }
+    memcpy(v->text, line, len);
+    v->text[len] = '\0';
+}
+
+int torctl_parse_country(const char *reply, const char *ip, char cc[3])
+{
+    char key[80];
+    struct one_value v = { "", 0 };
+    cc[0] = '\0';
+    if ((size_t)snprintf(key, sizeof(key), "ip-to-country/%s", ip) >= sizeof(key) ||
+        torctl_parse_getinfo(reply, key, country_line, &v) != 1 || v.too_long || strlen(v.text) != 2)
+        return -1;
+    if (strcmp(v.text, "??") == 0)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        char ch = v.text[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+            return -1;
+        v.text[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    memcpy(cc, v.text, 3);
+    return 0;
 }

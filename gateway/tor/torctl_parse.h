@@ -47,6 +47,7 @@ struct torctl_circuit {
     struct torctl_hop hops[TORCTL_HOPS_MAX];
     int nhops;
     char purpose[32];         /* "" if not given */
+    char build_flags[96];     /* BUILD_FLAGS, comma-separated as Tor gives them; "" if none */
     int has_socks;            /* SOCKS_USERNAME was given */
     char socks_username[256], socks_password[256];
 };
@@ -62,5 +63,32 @@ struct torctl_stream {
     char target[300];
 };
 int torctl_parse_stream(const char *line, size_t len, struct torctl_stream *s);
+
+/* Whether buf[0..len) holds a whole reply: its status code (from its last
+ * "NNN " line), 0 while more is to come, -1 if it is no control-port reply.
+ * A data block ("NNN+" up to a "." line) may hold lines that look like a
+ * final one ("250 BUILT ..." is circuit 250's line). */
+int torctl_parse_end(const char *buf, size_t len);
+
+/* The value of key in a GETINFO reply: fn is called once per line of it,
+ * without its CRLF and with a data block's dot-stuffing undone (a one-line
+ * "250-key=value" gives one line, an empty value none). Returns the number
+ * of lines, or -1 if the reply does not hold key. */
+int torctl_parse_getinfo(const char *reply, const char *key,
+                         void (*fn)(void *ctx, const char *line, size_t len), void *ctx);
+
+/* GETINFO ns/id/FINGERPRINT: the relay's router status "r" line, "r
+ * Nickname Identity Digest YYYY-MM-DD HH:MM:SS IP ORPort DirPort". 0, or -1
+ * if the reply holds no well-formed one for that fingerprint. */
+struct torctl_ns {
+    char nickname[20];
+    char address[46];         /* the IPv4 address, as Tor wrote it */
+    unsigned or_port;
+};
+int torctl_parse_ns(const char *reply, const char *fingerprint, struct torctl_ns *ns);
+
+/* GETINFO ip-to-country/IP: the country code in lower case into cc (3
+ * bytes), "" when Tor does not know it ("??"). 0, or -1 if malformed. */
+int torctl_parse_country(const char *reply, const char *ip, char cc[3]);
 
 #endif

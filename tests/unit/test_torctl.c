@@ -123,6 +123,7 @@ static void test_circuit(void **state)
     assert_string_equal(c.hops[2].fingerprint, FP3);
     assert_string_equal(c.hops[2].nickname, "exit3");
     assert_string_equal(c.purpose, "GENERAL");
+    assert_string_equal(c.build_flags, "NEED_CAPACITY");
     assert_true(c.has_socks);
     assert_string_equal(c.socks_username, "torgate-1a2b3c");
     assert_string_equal(c.socks_password, "torgate");
@@ -131,6 +132,7 @@ static void test_circuit(void **state)
      * names), in lower case, "=" for a named relay; keys Tor adds later. */
     assert_int_equal(circ("3 LAUNCHED BUILD_FLAGS=IS_INTERNAL,NEED_CAPACITY PURPOSE=HS_CLIENT_HSDIR", &c), 0);
     assert_int_equal(c.nhops, 0);
+    assert_string_equal(c.build_flags, "IS_INTERNAL,NEED_CAPACITY");
     assert_false(c.has_socks);
     assert_string_equal(c.purpose, "HS_CLIENT_HSDIR");
     assert_int_equal(circ("4 EXTENDED $0123456789abcdef0123456789abcdef01234567,$" FP2 "=named "
@@ -179,6 +181,8 @@ static void test_circuit_malformed(void **state)
         "17 BUILT $" FP1 " stray",                     /* a word that is no KEY=VALUE */
         "17 BUILT SOCKS_USERNAME=\"unterminated",
         "17 BUILT SOCKS_USERNAME=\"a\"b",              /* junk after the quote */
+        "17 BUILT BUILD_FLAGS=IS_INTERNAL,NEED_CAPACITY,NEED_UPTIME,ONEHOP_TUNNEL,"
+        "NEED_CAPACITY,NEED_UPTIME,IS_INTERNAL,NEED_CAPACITY",   /* longer than any Tor writes */
         "17 BUILT $" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1 ",$" FP1,
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -218,6 +222,184 @@ static void test_stream(void **state)
     }
 }
 
+
+static void test_end(void **state)
+{
+    (void)state;
+    static const struct { const char *reply; int code; } cases[] = {
+        { "", 0 },
+        { "250 OK\r\n", 250 },
+        { "250 OK", 0 },                                   /* the line is not whole yet */
+        { "250-AUTH METHODS=NULL\r\n", 0 },
+        { "250-AUTH METHODS=NULL\r\n250 OK\r\n", 250 },
+        { "552 Unrecognized key \"x\"\r\n", 552 },
+        { "250 OK\n", 250 },                                /* LF alone is a line end too */
+        /* A data block: circuit 250's line looks like a final line. */
+        { "250+circuit-status=\r\n250 BUILT $" "0123456789ABCDEF0123456789ABCDEF01234567\r\n", 0 },
+        { "250+circuit-status=\r\n250 BUILT $" "0123456789ABCDEF0123456789ABCDEF01234567\r\n.\r\n", 0 },
+        { "250+circuit-status=\r\n250 BUILT $" "0123456789ABCDEF0123456789ABCDEF01234567\r\n.\r\n250 OK\r\n", 250 },
+        { "250+x=\r\n..\r\n.\r\n250 OK\r\n", 250 },          /* a dot-stuffed line is no end */
+        /* Not control-port replies. */
+        { "HTTP/1.0 200 OK\r\n", -1 },
+        { "25 OK\r\n", -1 },
+        { "250OK\r\n", -1 },
+        { "250*OK\r\n", -1 },
+        { "\r\n", -1 },
+        { "050 OK\r\n", -1 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int got = torctl_parse_end(cases[i].reply, strlen(cases[i].reply));
+        if (got != cases[i].code)
+            fail_msg("%s: %d, not %d", cases[i].reply, got, cases[i].code);
+    }
+}
+
+struct lines {
+    int n;
+    char text[8][128];
+};
+
+static void collect(void *ctx, const char *line, size_t len)
+{
+    struct lines *l = ctx;
+    assert_true(l->n < 8 && len < sizeof(l->text[0]));
+    memcpy(l->text[l->n], line, len);
+    l->text[l->n][len] = '\0';
+    l->n++;
+}
+
+static void test_getinfo(void **state)
+{
+    (void)state;
+    struct lines l = { 0 };
+    /* One line. */
+    assert_int_equal(torctl_parse_getinfo("250-stream-status=42 SUCCEEDED 17 example.com:443\r\n250 OK\r\n",
+                                          "stream-status", collect, &l), 1);
+    assert_string_equal(l.text[0], "42 SUCCEEDED 17 example.com:443");
+    /* Empty: no lines. */
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(torctl_parse_getinfo("250-stream-status=\r\n250 OK\r\n", "stream-status", collect, &l), 0);
+    assert_int_equal(l.n, 0);
+    /* A data block, dot-stuffing undone, a line "250 ..." inside. */
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(torctl_parse_getinfo("250+circuit-status=\r\n1 BUILT\r\n250 LAUNCHED\r\n..dot\r\n"
+                                          ".\r\n250 OK\r\n", "circuit-status", collect, &l), 3);
+    assert_string_equal(l.text[0], "1 BUILT");
+    assert_string_equal(l.text[1], "250 LAUNCHED");
+    assert_string_equal(l.text[2], ".dot");
+    /* Several keys in one reply: only the one asked; a key that is a
+     * prefix of another is not it. */
+    memset(&l, 0, sizeof(l));
+    const char *two = "250+ns/id/AA=\r\nr a\r\n.\r\n250-ns/id/A=r b\r\n250 OK\r\n";
+    assert_int_equal(torctl_parse_getinfo(two, "ns/id/A", collect, &l), 1);
+    assert_string_equal(l.text[0], "r b");
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(torctl_parse_getinfo(two, "ns/id/AA", collect, &l), 1);
+    assert_string_equal(l.text[0], "r a");
+    /* The final line may carry it. */
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(torctl_parse_getinfo("250 version=0.4.9.11\r\n", "version", collect, &l), 1);
+    assert_string_equal(l.text[0], "0.4.9.11");
+
+    static const char *const bad[] = {
+        "",
+        "250 OK\r\n",                                    /* the key is not there */
+        "552 Unrecognized key \"stream-status\"\r\n",
+        "250-stream-statusx=1\r\n250 OK\r\n",
+        "250-stream-status\r\n250 OK\r\n",                /* no '=' */
+        "250+stream-status=\r\n1 SUCCEEDED 2 a:1\r\n",      /* the block never ends */
+        "250+stream-status=1 SUCCEEDED 2 a:1\r\n.\r\n250 OK\r\n",  /* a value on the "+" line */
+        "251-stream-status=1 SUCCEEDED 2 a:1\r\n250 OK\r\n", /* not a 250 line */
+        "garbage\r\n250-stream-status=\r\n",
+        "250-stream-status=1 SUCCEEDED 2 a:1",              /* the line is not whole */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&l, 0, sizeof(l));
+        if (torctl_parse_getinfo(bad[i], "stream-status", collect, &l) != -1)
+            fail_msg("accepted: %s", bad[i]);
+    }
+}
+
+#define NS_HEAD "250+ns/id/" FP1 "=\r\n"
+#define NS_TAIL "s Exit Fast Guard Running Stable Valid\r\nw Bandwidth=12\r\n.\r\n250 OK\r\n"
+
+static void test_ns(void **state)
+{
+    (void)state;
+    struct torctl_ns ns;
+    /* Verbatim from the private network's Tor 0.4.9. */
+    assert_int_equal(torctl_parse_ns("250+ns/id/B703E47E8EA52F30EC9FE6BDA9B42DE9DF35526B=\r\n"
+                                     "r tornetauth4 twPkfo6lLzDsn+a9qbQt6d81Ums 6uw2doepj0FiGyLZaU00WAEbccc "
+                                     "2038-01-01 00:00:00 127.0.0.1 51081 47667\r\n"
+                                     "s Authority Exit Fast Guard HSDir Running Stable V2Dir Valid\r\n"
+                                     "w Bandwidth=12\r\np reject 1-65535\r\n.\r\n250 OK\r\n",
+                                     "B703E47E8EA52F30EC9FE6BDA9B42DE9DF35526B", &ns), 0);
+    assert_string_equal(ns.nickname, "tornetauth4");
+    assert_string_equal(ns.address, "127.0.0.1");
+    assert_int_equal(ns.or_port, 51081);
+    /* Without the descriptor digest (a microdescriptor consensus's form),
+     * an "a" line before it, no DirPort. */
+    assert_int_equal(torctl_parse_ns(NS_HEAD "a [2001:db8::1]:9001\r\n"
+                                     "r relay1 AAAA 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n" NS_TAIL,
+                                     FP1, &ns), 0);
+    assert_string_equal(ns.nickname, "relay1");
+    assert_string_equal(ns.address, "203.0.113.5");
+    assert_int_equal(ns.or_port, 9001);
+
+    static const char *const bad[] = {
+        "552 Unrecognized key \"ns/id/" FP1 "\"\r\n",       /* a relay not in the consensus */
+        NS_HEAD NS_TAIL,                                   /* no "r" line */
+        NS_HEAD "r relay1 AAAA 2026-12-07 14:00:00 203.0.113.5 9001\r\n" NS_TAIL,          /* 7 words */
+        NS_HEAD "r relay1 AAAA BBBB x 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n" NS_TAIL,  /* 10 */
+        NS_HEAD "r relay1 AAAA BBBB 2026-12-07 14:00:00 203.0.113 9001 0\r\n" NS_TAIL,
+        NS_HEAD "r relay1 AAAA BBBB 2026-12-07 14:00:00 2001:db8::1 9001 0\r\n" NS_TAIL,
+        NS_HEAD "r relay1 AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 0 0\r\n" NS_TAIL,
+        NS_HEAD "r relay1 AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 65536 0\r\n" NS_TAIL,
+        NS_HEAD "r relay1 AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 9001 x\r\n" NS_TAIL,
+        NS_HEAD "r relay_1 AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n" NS_TAIL,
+        NS_HEAD "r nicknamewaytoolongforTor AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n" NS_TAIL,
+        NS_HEAD "r relay1 AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n",           /* no end */
+        /* Another relay's answer. */
+        "250+ns/id/" FP2 "=\r\nr relay1 AAAA BBBB 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n.\r\n250 OK\r\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (torctl_parse_ns(bad[i], FP1, &ns) != -1)
+            fail_msg("accepted: %s", bad[i]);
+    }
+    /* A word too long for its buffer is refused, not cut. */
+    char big[600] = NS_HEAD "r relay1 AAAA ";
+    memset(big + strlen(big), 'B', 100);
+    strcat(big, " 2026-12-07 14:00:00 203.0.113.5 9001 0\r\n" NS_TAIL);
+    assert_int_equal(torctl_parse_ns(big, FP1, &ns), -1);
+}
+
+static void test_country(void **state)
+{
+    (void)state;
+    char cc[3] = "x";
+    assert_int_equal(torctl_parse_country("250-ip-to-country/203.0.113.5=de\r\n250 OK\r\n", "203.0.113.5", cc), 0);
+    assert_string_equal(cc, "de");
+    assert_int_equal(torctl_parse_country("250-ip-to-country/203.0.113.5=US\r\n250 OK\r\n", "203.0.113.5", cc), 0);
+    assert_string_equal(cc, "us");
+    /* Tor has GeoIP data but not this address. */
+    assert_int_equal(torctl_parse_country("250-ip-to-country/127.0.0.1=??\r\n250 OK\r\n", "127.0.0.1", cc), 0);
+    assert_string_equal(cc, "");
+    static const char *const bad[] = {
+        "551 GeoIP data not loaded\r\n",                   /* as the private network answers */
+        "250-ip-to-country/203.0.113.5=\r\n250 OK\r\n",
+        "250-ip-to-country/203.0.113.5=d\r\n250 OK\r\n",
+        "250-ip-to-country/203.0.113.5=deu\r\n250 OK\r\n",
+        "250-ip-to-country/203.0.113.5=d-\r\n250 OK\r\n",
+        "250-ip-to-country/203.0.113.5=a very long answer\r\n250 OK\r\n",
+        "250-ip-to-country/203.0.113.6=de\r\n250 OK\r\n",   /* another address's */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (torctl_parse_country(bad[i], "203.0.113.5", cc) != -1)
+            fail_msg("accepted: %s", bad[i]);
+        assert_string_equal(cc, "");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +410,10 @@ int main(void)
         cmocka_unit_test(test_circuit),
         cmocka_unit_test(test_circuit_malformed),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_end),
+        cmocka_unit_test(test_getinfo),
+        cmocka_unit_test(test_ns),
+        cmocka_unit_test(test_country),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
