@@ -113,6 +113,7 @@ const char *cli_usage(void)
            "       torgate new-identity NAME [--close-streams]  new streams get new circuits\n"
            "       torgate circuits NAME [--json] [--tor-control HOST:PORT]  the Tor circuits\n"
            "                                    its streams use: relays, streams, hosts\n"
+           "       torgate exec NAME [--] CMD [ARG...]  run CMD inside NAME's sandbox\n"
            "       (torgate -- ls runs ls)\n"
            "\n"
            "Config: /etc/torgate/torgate.conf, then ~/.config/torgate/torgate.conf:\n"

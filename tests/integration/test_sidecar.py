@@ -31,6 +31,8 @@ import servers as srv
 import tgutil
 from tgutil import describe, py_client
 
+from test_control import ctl, env_for, runtime_dir  # noqa: F401
+
 PY = "/usr/bin/python3"
 
 
@@ -222,10 +224,11 @@ def fetch(p):
     return tgutil.json_result(subprocess.CompletedProcess([], 0, p.stdout.readline(), ""))
 
 
-def test_unshare_namespace_by_pid(servers, socks_log, unshared, popen_torgate):
+def test_unshare_namespace_by_pid(servers, socks_log, unshared, popen_torgate, runtime_dir):
     n = 100000
     app = unshared(n)
-    tg = popen_torgate(["-v", "--pid", str(app.pid)])
+    name = "side-%d" % app.pid
+    tg = popen_torgate(["-v", "--name", name, "--pid", str(app.pid)], env=env_for(runtime_dir))
     try:
         wait_until(lambda: has_default_route(app.pid) or tg.poll() is not None, 15,
                    "tg0 in the namespace of %d" % app.pid)
@@ -233,6 +236,11 @@ def test_unshare_namespace_by_pid(servers, socks_log, unshared, popen_torgate):
         r = fetch(app)
         assert r["result"] == "ok" and r["sha256"] == srv.pattern_sha256(n), r
         assert ("203.0.113.80", 80) in {(e["host"], e["port"]) for e in socks_log.new()}
+        # torgate exec has no sandbox of torgate's to run in here: one line.
+        cp = ctl(runtime_dir, "exec", name, "--", "true")
+        assert cp.returncode == 125 and cp.stderr == (
+            "torgate: exec: %s serves a namespace torgate did not make; enter it with nsenter "
+            "instead\n" % name), describe(cp)
     finally:
         code, err = stop(tg)
     assert code == 0, err
