@@ -23,6 +23,7 @@
 #include "sandbox/x11_nested.h"
 #include "serve/expose.h"
 #include "serve/loop.h"
+#include "serve/onion_watch.h"
 #include "serve/publish.h"
 #include "tor/bootstrap_wait.h"
 #include "tor/probe.h"
@@ -36,7 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define PROBE_TIMEOUT_MS 5000
@@ -182,6 +185,29 @@ static void sound_filter_up(void)
         sandbox_ipc_pulse_via(sock, server);
 }
 
+/* --onion-service: Tor's service, led to the listeners --publish made for
+ * it; before confinement (the control port is reached once, and kept). */
+static struct onion_watch *onion_up(const struct tg_config *cfg, struct loop *l, const int *pfd)
+{
+    unsigned short hp[TG_MAX_ONION];
+    for (int i = 0; i < cfg->nonion; i++) {
+        struct sockaddr_in sin;
+        socklen_t sl = sizeof(sin);
+        if (getsockname(pfd[cfg->onion_first + i], (struct sockaddr *)&sin, &sl) != 0) {
+            log_error("--onion-service: cannot tell the port torgate listens on: %s", strerror(errno));
+            return NULL;
+        }
+        hp[i] = ntohs(sin.sin_port);
+    }
+    struct onion_service svc;
+    if (onion_publish(cfg, hp, &svc) != 0)
+        return NULL;
+    struct onion_watch *w = onion_watch_start(loop_base(l), cfg, &svc);
+    if (w == NULL)
+        log_error("--onion-service: out of memory");
+    return w;
+}
+
 static int run_command(const struct tg_config *cfg, const struct rlimit *app_nofile,
                        const struct seccomp_policy *policy)
 {
@@ -214,6 +240,7 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
      * unconfined gateway. */
     struct expose *xp = NULL;
     struct publish *pb = NULL;
+    struct onion_watch *ow = NULL;
     int pfd[TG_MAX_PUBLISH];
     if (l != NULL && cfg->nexpose > 0 &&
         (xp = expose_start(loop_base(l), cfg, sb.expose_fd)) == NULL)
@@ -221,9 +248,12 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     if (l != NULL && cfg->npublish > 0 && publish_listen(cfg, pfd) == 0 &&
         (pb = publish_start(loop_base(l), cfg, pfd)) == NULL)
         log_error("cannot serve --publish");
+    if (l != NULL && pb != NULL && cfg->nonion > 0)
+        ow = onion_up(cfg, l, pfd);
     if (l == NULL || (cfg->nexpose > 0 && xp == NULL) || (cfg->npublish > 0 && pb == NULL) ||
-        control_up(cfg, l, &ctl) != 0 ||
+        (cfg->nonion > 0 && ow == NULL) || control_up(cfg, l, &ctl) != 0 ||
         confine(cfg, sb.pid) != 0 || sandbox_release(&sb) != 0) {
+        onion_watch_free(ow);
         expose_free(xp);
         publish_free(pb);
         control_close(ctl);
@@ -241,6 +271,7 @@ static int run_command(const struct tg_config *cfg, const struct rlimit *app_nof
     sb.ctl = -1;
     log_info("running %s with Tor at %s as its only network", cfg->cmd[0], cfg->socks_name);
     int code = loop_run(l);
+    onion_watch_free(ow);
     expose_free(xp);
     publish_free(pb);
     control_close(ctl);

@@ -78,6 +78,11 @@ const char *cli_usage(void)
            "  --x11 nested|shared|none  nested: CMD gets an X server of its own (Xephyr),\n"
            "                     a window on your display; shared: --socket x11\n"
            "  --publish [ADDR:]HOSTPORT:PORT  reach CMD's service on PORT from the host\n"
+           "  --onion-service VPORT[:PORT]  an onion service (Tor's ADD_ONION) whose\n"
+           "                     port VPORT reaches CMD's PORT; its address is said\n"
+           "                     once Tor has published it (repeatable)\n"
+           "  --onion-key FILE   the onion service's key, so its address stays the\n"
+           "                     same across runs (made, mode 0600, if missing)\n"
            "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
            "                     (e.g. Tor's ControlPort) answers at CMD's\n"
@@ -195,7 +200,8 @@ static int load_files(const struct conf_sources *src, const char *cli_profile, c
  * sidecar or --tun-fd: dropped there (from the command line, an error). */
 static void drop_cmd_only(struct tg_config *cfg)
 {
-    cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = 0;
+    cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = cfg->nonion = 0;
+    cfg->onion_key = NULL;
     cfg->sockets = 0;
     cfg->private_home = cfg->clearenv = cfg->utc = cfg->generic_user = 0;
     cfg->seccomp = TG_SECCOMP_DEFAULT;
@@ -282,6 +288,35 @@ static int settle_tor(struct tg_config *cfg, const struct opt_state *st, const c
     return 0;
 }
 
+/* Each --onion-service port is a --publish of its own, on a port of
+ * 127.0.0.1 the kernel picks, which Tor's service then leads to. */
+static int settle_onion(struct tg_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->onion_key != NULL && cfg->nonion == 0) {
+        set_err(err, errlen, "%s", "--onion-key keeps an --onion-service's address; give "
+                "--onion-service VPORT[:PORT] too");
+        return -1;
+    }
+    if (cfg->npublish + cfg->nonion > TG_MAX_PUBLISH) {
+        snprintf(err, errlen, "too many --publish and --onion-service together (at most %d)",
+                 TG_MAX_PUBLISH);
+        return -1;
+    }
+    cfg->onion_first = cfg->npublish;
+    for (int i = 0; i < cfg->nonion; i++) {
+        int k = cfg->npublish++;
+        struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->publish[k].addr;
+        memset(&cfg->publish[k].addr, 0, sizeof(cfg->publish[k].addr));
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);       /* port 0: the kernel's pick */
+        cfg->publish[k].addrlen = sizeof(*sin);
+        snprintf(cfg->publish[k].name, sizeof(cfg->publish[k].name), "the onion service's port %u",
+                 (unsigned)cfg->onion[i].vport);
+        cfg->publish[k].ns_port = cfg->onion[i].port;
+    }
+    return 0;
+}
+
 /* Which mode the options and CMD ask for, and whether they agree. */
 static enum cli_action settle_mode(struct tg_config *cfg, const struct opt_state *st, char **cmd,
                                    char **rest, char *err, size_t errlen)
@@ -339,7 +374,7 @@ static enum cli_action settle_mode(struct tg_config *cfg, const struct opt_state
         }
         drop_cmd_only(cfg);
     }
-    return CLI_RUN;
+    return settle_onion(cfg, err, errlen) == 0 ? CLI_RUN : CLI_ERROR;
 }
 
 enum cli_action cli_parse(int argc, char **argv, const char *env_socks, const struct conf_sources *src,

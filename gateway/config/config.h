@@ -15,6 +15,7 @@
 #define TG_MAX_MTU 65535
 #define TG_MAX_EXPOSE 8
 #define TG_MAX_PUBLISH 8
+#define TG_MAX_ONION 8
 #define TG_MAX_MOUNTS 64         /* --bind, --bind-ro, --hide */
 #define TG_MAX_ENV 64            /* --setenv, --unsetenv, --keepenv */
 #define TG_STRINGS 32768         /* room for the strings config files give */
@@ -109,6 +110,12 @@ struct tg_config {
         unsigned short ns_port;
     } publish[TG_MAX_PUBLISH];
     int npublish;
+    /* --onion-service VPORT[:PORT]: an onion service whose port VPORT
+     * reaches the command's PORT, over the --publish path (onion.c). */
+    struct { unsigned short vport, port; } onion[TG_MAX_ONION];
+    int nonion;
+    int onion_first;             /* publish[onion_first + i] is onion[i]'s listener */
+    const char *onion_key;       /* --onion-key FILE: the service's key, kept there */
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

@@ -29,6 +29,8 @@ static const struct opt_def defs[] = {
     { "no-wait",     OPT_ARG_BOOL,     OPT_NO_WAIT, 0, 0 },
     { "expose",      OPT_ARG_REQUIRED, OPT_EXPOSE, 0, 1 },
     { "publish",     OPT_ARG_REQUIRED, OPT_PUBLISH, 0, 1 },
+    { "onion-service", OPT_ARG_REQUIRED, OPT_ONION_SERVICE, 0, 1 },
+    { "onion-key",   OPT_ARG_REQUIRED, OPT_ONION_KEY, 0, 1 },
     { "dbus",        OPT_ARG_BOOL,     OPT_DBUS, 0, 1 },
     { "socket",      OPT_ARG_REQUIRED, OPT_SOCKET, 0, 1 },
     { "utc",         OPT_ARG_BOOL,     OPT_UTC, 0, 1 },
@@ -198,6 +200,42 @@ static int parse_expose(const char *arg, struct tg_config *cfg, char *err, size_
     cfg->expose[cfg->nexpose].host_port = (unsigned short)hp;
     cfg->expose[cfg->nexpose].ns_port = (unsigned short)np;
     cfg->nexpose++;
+    return 0;
+}
+
+/* VPORT[:PORT], PORT VPORT by default. */
+static int parse_onion(const char *arg, struct tg_config *cfg, char *err, size_t errlen)
+{
+    char vbuf[8];
+    unsigned long vport, port;
+    const char *colon = strchr(arg, ':');
+    size_t vlen = colon != NULL ? (size_t)(colon - arg) : strlen(arg);
+    if (vlen == 0 || vlen >= sizeof(vbuf)) {
+        snprintf(err, errlen, "bad --onion-service '%s': give VPORT[:PORT] (80:8080: the onion "
+                 "service's port 80 reaches the command's 8080)", arg);
+        return -1;
+    }
+    memcpy(vbuf, arg, vlen);
+    vbuf[vlen] = '\0';
+    if (parse_uint(vbuf, 1, 65535, &vport) != 0 ||
+        parse_uint(colon != NULL ? colon + 1 : vbuf, 1, 65535, &port) != 0) {
+        snprintf(err, errlen, "bad --onion-service '%s': give VPORT[:PORT] (80:8080: the onion "
+                 "service's port 80 reaches the command's 8080)", arg);
+        return -1;
+    }
+    for (int i = 0; i < cfg->nonion; i++)
+        if (cfg->onion[i].vport == vport) {
+            snprintf(err, errlen, "--onion-service %lu is given twice; one command port per "
+                     "onion port", vport);
+            return -1;
+        }
+    if (cfg->nonion == TG_MAX_ONION) {
+        snprintf(err, errlen, "too many --onion-service (at most %d)", TG_MAX_ONION);
+        return -1;
+    }
+    cfg->onion[cfg->nonion].vport = (unsigned short)vport;
+    cfg->onion[cfg->nonion].port = (unsigned short)port;
+    cfg->nonion++;
     return 0;
 }
 
@@ -458,6 +496,16 @@ static int apply_sandbox(struct tg_config *cfg, struct opt_state *st, const stru
     switch (def->code) {
     case OPT_PUBLISH:
         return parse_publish(arg, cfg, err, errlen);
+    case OPT_ONION_SERVICE:
+        return parse_onion(arg, cfg, err, errlen);
+    case OPT_ONION_KEY:
+        if (*arg == '\0') {
+            snprintf(err, errlen, "--onion-key needs a FILE (made, mode 0600, if missing)");
+            return -1;
+        }
+        cfg->onion_key = st->file == NULL ? arg
+                         : options_path(cfg, st, arg, "onion-key", OPTIONS_PATH_FILE_DIR, err, errlen);
+        return cfg->onion_key == NULL ? -1 : 0;
     case OPT_EXPOSE:
         return parse_expose(arg, cfg, err, errlen);
     case OPT_SOCKET:

@@ -42,6 +42,7 @@ struct publish {
     int n;
     struct pub_conn *conns;
     unsigned long long accepted;
+    long warned_closed;          /* log_warn_limited: nothing listens inside */
 };
 
 struct pub_conn {
@@ -51,6 +52,7 @@ struct pub_conn {
     struct bufferevent *bev;     /* the host's side */
     struct ns_conn *conn;        /* the command's side; NULL once gone */
     int up, host_eof, app_fin;
+    unsigned short port;         /* the command's */
 };
 
 static void conn_free(struct pub_conn *c, int abort_app)
@@ -167,9 +169,12 @@ static void app_gone(void *stream, int clean)
 {
     struct pub_conn *c = stream;
     c->conn = NULL;
+    /* Whoever connected (the host, or Tor for --onion-service) only sees
+     * the connection close: say why, where the user looks. */
     if (!clean && !c->up)
-        log_info("--publish: nothing answers on the command's port (is it listening on "
-                 "0.0.0.0, not only 127.0.0.1?)");
+        log_warn_limited(&c->pb->warned_closed, "a connection to the command's port %u was refused: "
+                         "nothing listens there (the command must listen on 0.0.0.0, not only "
+                         "127.0.0.1)", (unsigned)c->port);
     /* Bytes for the host still go out before the socket closes. */
     if (clean && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
         c->app_fin = 1;
@@ -202,6 +207,7 @@ static void on_accept(evutil_socket_t fd, short what, void *arg)
     }
     c->head.ops = &pub_ops;
     c->pb = pb;
+    c->port = pp->port;
     c->next = pb->conns;
     if (pb->conns != NULL)
         pb->conns->prev = c;

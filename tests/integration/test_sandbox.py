@@ -48,9 +48,10 @@ def test_no_inherited_fds(run_torgate, servers):
     # 0-2, plus the directory listdir itself has open.
     assert mine[:3] == [0, 1, 2] and len(mine) == 4, mine
     # The sandbox's PID 1 (same uid) must not hold it either: it closes
-    # every fd above 2 before it makes its one own, the listener of the
-    # command's seccomp notifications (the connect broker), which is 3.
-    assert init in ([0, 1, 2, 3], []), init
+    # every fd above 2 but its socket to the gateway (3, for torgate exec)
+    # before it makes its own: its signalfd (4) and the listener of the
+    # command's seccomp notifications (the connect broker, 5).
+    assert init in ([0, 1, 2, 3, 4, 5], []), init
 
 
 def test_tiocsti_refused(run_torgate):

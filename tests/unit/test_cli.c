@@ -15,7 +15,7 @@
 
 /* getopt may permute argv, and cfg.cmd points into it, so the strings live
  * in writable storage that outlasts each parse. */
-#define MAXARGS 16
+#define MAXARGS 32
 static char arg_store[MAXARGS][160];
 static char *argv_store[MAXARGS + 1];
 static struct tg_config cfg;
@@ -317,6 +317,43 @@ static void test_ping(void **state)
     assert_non_null(strstr(cli_usage(), "--ping"));
 }
 
+static void test_onion_service(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE(NULL, "--publish", "8000:80", "--onion-service", "80:8080", "--onion-service",
+                           "443", "--onion-key", "k", "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.nonion, 2);
+    assert_int_equal(cfg.onion[0].vport, 80);
+    assert_int_equal(cfg.onion[0].port, 8080);
+    assert_int_equal(cfg.onion[1].vport, 443);
+    assert_int_equal(cfg.onion[1].port, 443);          /* PORT defaults to VPORT */
+    assert_string_equal(cfg.onion_key, "k");
+    /* Each a --publish of its own after the user's, on 127.0.0.1, port 0. */
+    assert_int_equal(cfg.npublish, 3);
+    assert_int_equal(cfg.onion_first, 1);
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)&cfg.publish[2].addr;
+    assert_int_equal(sin->sin_family, AF_INET);
+    assert_int_equal(ntohl(sin->sin_addr.s_addr), INADDR_LOOPBACK);
+    assert_int_equal(sin->sin_port, 0);
+    assert_int_equal(cfg.publish[2].ns_port, 443);
+
+    static const char *const bad[] = { "", "0", "65536", "x", "80:", ":80", "80:0", "80:x", "80:8080:1",
+                                       "-1", "1234567:1" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_error_mentioning(PARSE(NULL, "--onion-service", bad[i], "--", "true"), "--onion-service");
+    expect_error_mentioning(PARSE(NULL, "--onion-service", "80", "--onion-service", "80:81", "--", "true"),
+                            "twice");
+    expect_error_mentioning(PARSE(NULL, "--onion-key", "k", "--", "true"), "--onion-service");
+    expect_error_mentioning(PARSE(NULL, "--onion-service", "80", "--onion-key", "", "--", "true"),
+                            "--onion-key");
+    expect_error_mentioning(PARSE(NULL, "--onion-service", "80", "--tun-fd", "3"), "--onion-service");
+    /* Together with --publish, no more listeners than --publish may have. */
+    expect_error_mentioning(PARSE(NULL, "--publish", "1:1", "--publish", "2:2", "--publish", "3:3",
+                                  "--publish", "4:4", "--publish", "5:5", "--onion-service", "1",
+                                  "--onion-service", "2", "--onion-service", "3", "--onion-service", "4",
+                                  "--", "true"), "at most");
+}
+
 static void test_seccomp(void **state)
 {
     (void)state;
@@ -438,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_mtu),
         cmocka_unit_test(test_tun_fd),
         cmocka_unit_test(test_ping),
+        cmocka_unit_test(test_onion_service),
         cmocka_unit_test(test_seccomp),
         cmocka_unit_test(test_check_confinement),
         cmocka_unit_test(test_unknown_options),
