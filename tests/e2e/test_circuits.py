@@ -240,34 +240,6 @@ def one_line(cp):
     return lines[0]
 
 
-class FakeControl(tgutil.LoopbackServer):
-    """A control port that is not quite Tor's: with a cookie, one whose
-    file does not exist; without, no authentication, and GETINFO refused."""
-
-    def __init__(self, cookie=None):
-        self.cookie = cookie
-        super().__init__()
-
-    def handle(self, c, _):
-        c.settimeout(10)
-        f = c.makefile("rb")
-        while True:
-            line = f.readline()
-            if not line:
-                return
-            if line.startswith(b"PROTOCOLINFO") and self.cookie:
-                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="%s"\r\n'
-                          b'250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n' % self.cookie.encode())
-            elif line.startswith(b"PROTOCOLINFO"):
-                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n')
-            elif line.startswith(b"AUTHENTICATE") and not self.cookie:
-                c.sendall(b"250 OK\r\n")
-            elif line.startswith(b"GETINFO"):
-                c.sendall(b'552 Unrecognized key "circuit-status"\r\n')
-            else:
-                c.sendall(b"515 Authentication failed\r\n")
-
-
 def test_failures_are_one_line(tg_popen, tornet):
     """NOSUCH, a control port that is not there, a cookie that cannot be
     read: one line each, exit 1, nothing on stdout. ls still lists an
@@ -289,7 +261,7 @@ def test_failures_are_one_line(tg_popen, tornet):
     assert cp.returncode == 0 and cp.stdout.startswith("%s: no circuits now" % name), describe(cp)
 
     cookie = "/nonexistent-%s/control_auth_cookie" % uuid.uuid4().hex[:8]
-    fake = FakeControl(cookie)
+    fake = tgutil.FakeControl(cookie)
     try:
         line = one_line(ctl("circuits", name, "--tor-control", fake.addr))
     finally:
@@ -297,7 +269,7 @@ def test_failures_are_one_line(tg_popen, tornet):
     assert line.startswith("torgate: circuits: Tor's control port %s: its cookie %s cannot be reached"
                            % (fake.addr, cookie)), line
     assert "add yourself to Tor's group" in line, line
-    fake = FakeControl()
+    fake = tgutil.FakeControl()
     try:
         line = one_line(ctl("circuits", name, "--tor-control", fake.addr))
     finally:

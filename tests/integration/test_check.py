@@ -172,27 +172,6 @@ def test_check_says_what_commands_see_and_share(servers, user_tmp):
                     "torgate's sound filter), ssh-agent")
 
 
-class FakeControl(tgutil.LoopbackServer):
-    """A control port that asks for its cookie file, as Tor does."""
-
-    def __init__(self, cookie):
-        self.cookie = cookie
-        super().__init__()
-
-    def handle(self, c, _):
-        c.settimeout(10)
-        f = c.makefile("rb")
-        while True:
-            line = f.readline()
-            if not line:
-                return
-            if line.startswith(b"PROTOCOLINFO"):
-                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="%s"\r\n'
-                          b'250-VERSION Tor="0.4.8.9"\r\n250 OK\r\n' % self.cookie.encode())
-            else:
-                c.sendall(b"515 Authentication failed\r\n")
-
-
 @pytest.mark.skipif(not tgutil.get_test_user(), reason="root reads any cookie; the unprivileged run shows the advice")
 @pytest.mark.parametrize("mode, says", [
     (0o640, "it is readable by the group root: sudo adduser $USER root, then log in again"),
@@ -207,7 +186,7 @@ def test_cookie_advice_fits_the_cookie(servers, mode, says):
     with open(cookie, "wb") as f:
         f.write(os.urandom(32))
     os.chmod(cookie, mode)
-    ctl = FakeControl(cookie)
+    ctl = tgutil.FakeControl(cookie)
     try:
         cp = check(["--socks", servers.socks_addr, "--tor-control", ctl.addr])
     finally:

@@ -508,3 +508,32 @@ class Canary(LoopbackServer):
 
     def handle(self, conn, addr):
         self.hits += 1
+
+
+class FakeControl(LoopbackServer):
+    """A control port that is not quite Tor's: with a cookie, it asks for
+    that file as Tor does (and refuses whatever is sent); without, no
+    authentication, and GETINFO refused."""
+
+    def __init__(self, cookie=None):
+        self.cookie = cookie
+        super().__init__()
+
+    def handle(self, c, _):
+        c.settimeout(10)
+        f = c.makefile("rb")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            if line.startswith(b"PROTOCOLINFO") and self.cookie:
+                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="%s"\r\n'
+                          b'250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n' % self.cookie.encode())
+            elif line.startswith(b"PROTOCOLINFO"):
+                c.sendall(b'250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n')
+            elif line.startswith(b"AUTHENTICATE") and not self.cookie:
+                c.sendall(b"250 OK\r\n")
+            elif line.startswith(b"GETINFO"):
+                c.sendall(b'552 Unrecognized key "circuit-status"\r\n')
+            else:
+                c.sendall(b"515 Authentication failed\r\n")
