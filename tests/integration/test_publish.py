@@ -93,7 +93,7 @@ def test_publish_needs_the_tun_address(popen_torgate):
     finally:
         p.terminate()
         out, err = p.communicate(timeout=20)
-    assert "is it listening on 0.0.0.0, not only 127.0.0.1?" in err, err
+    assert "was refused: nothing listens there (the command must listen on 0.0.0.0, not only 127.0.0.1)" in err, err
 
 
 def test_publish_port_taken(run_torgate):
