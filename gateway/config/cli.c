@@ -83,6 +83,8 @@ const char *cli_usage(void)
            "                     once Tor has published it (repeatable)\n"
            "  --onion-key FILE   the onion service's key, so its address stays the\n"
            "                     same across runs (made, mode 0600, if missing)\n"
+           "  --onion-auth FILE  only clients with this key reach the onion service\n"
+           "                     (Tor's NAME.auth file; repeatable)\n"
            "                     at ADDR:HOSTPORT (default 127.0.0.1); no path out\n"
            "  --expose HOSTPORT[:PORT]  a hole you choose: the host's 127.0.0.1:HOSTPORT\n"
            "                     (e.g. Tor's ControlPort) answers at CMD's\n"
@@ -202,6 +204,7 @@ static void drop_cmd_only(struct tg_config *cfg)
 {
     cfg->nexpose = cfg->npublish = cfg->nmounts = cfg->nenv = cfg->nonion = 0;
     cfg->onion_key = NULL;
+    cfg->nonion_auth = 0;
     cfg->sockets = 0;
     cfg->private_home = cfg->clearenv = cfg->utc = cfg->generic_user = 0;
     cfg->seccomp = TG_SECCOMP_DEFAULT;
@@ -292,9 +295,11 @@ static int settle_tor(struct tg_config *cfg, const struct opt_state *st, const c
  * 127.0.0.1 the kernel picks, which Tor's service then leads to. */
 static int settle_onion(struct tg_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->onion_key != NULL && cfg->nonion == 0) {
-        set_err(err, errlen, "%s", "--onion-key keeps an --onion-service's address; give "
-                "--onion-service VPORT[:PORT] too");
+    if ((cfg->onion_key != NULL || cfg->nonion_auth > 0) && cfg->nonion == 0) {
+        set_err(err, errlen, "%s", cfg->onion_key != NULL
+                ? "--onion-key keeps an --onion-service's address; give --onion-service VPORT[:PORT] too"
+                : "--onion-auth names who may reach an --onion-service; give --onion-service "
+                  "VPORT[:PORT] too");
         return -1;
     }
     if (cfg->npublish + cfg->nonion > TG_MAX_PUBLISH) {

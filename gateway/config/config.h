@@ -16,6 +16,7 @@
 #define TG_MAX_EXPOSE 8
 #define TG_MAX_PUBLISH 8
 #define TG_MAX_ONION 8
+#define TG_MAX_ONION_AUTH 16
 #define TG_MAX_MOUNTS 64         /* --bind, --bind-ro, --hide */
 #define TG_MAX_ENV 64            /* --setenv, --unsetenv, --keepenv */
 #define TG_STRINGS 32768         /* room for the strings config files give */
@@ -116,6 +117,8 @@ struct tg_config {
     int nonion;
     int onion_first;             /* publish[onion_first + i] is onion[i]'s listener */
     const char *onion_key;       /* --onion-key FILE: the service's key, kept there */
+    const char *onion_auth[TG_MAX_ONION_AUTH];   /* --onion-auth FILE: a client's public key */
+    int nonion_auth;
     enum tg_dns_mode dns_mode;
     int ping_local;              /* --ping local: the gateway answers echo requests */
     int offload;                 /* --offload: a TUN with IFF_VNET_HDR (tun.c) */

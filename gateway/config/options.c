@@ -31,6 +31,7 @@ static const struct opt_def defs[] = {
     { "publish",     OPT_ARG_REQUIRED, OPT_PUBLISH, 0, 1 },
     { "onion-service", OPT_ARG_REQUIRED, OPT_ONION_SERVICE, 0, 1 },
     { "onion-key",   OPT_ARG_REQUIRED, OPT_ONION_KEY, 0, 1 },
+    { "onion-auth",  OPT_ARG_REQUIRED, OPT_ONION_AUTH, 0, 1 },
     { "dbus",        OPT_ARG_BOOL,     OPT_DBUS, 0, 1 },
     { "socket",      OPT_ARG_REQUIRED, OPT_SOCKET, 0, 1 },
     { "utc",         OPT_ARG_BOOL,     OPT_UTC, 0, 1 },
@@ -506,6 +507,22 @@ static int apply_sandbox(struct tg_config *cfg, struct opt_state *st, const stru
         cfg->onion_key = st->file == NULL ? arg
                          : options_path(cfg, st, arg, "onion-key", OPTIONS_PATH_FILE_DIR, err, errlen);
         return cfg->onion_key == NULL ? -1 : 0;
+    case OPT_ONION_AUTH: {
+        if (*arg == '\0') {
+            snprintf(err, errlen, "--onion-auth needs a FILE: a client's public key (NAME.auth)");
+            return -1;
+        }
+        if (cfg->nonion_auth == TG_MAX_ONION_AUTH) {
+            snprintf(err, errlen, "too many --onion-auth (at most %d clients)", TG_MAX_ONION_AUTH);
+            return -1;
+        }
+        const char *f = st->file == NULL ? arg
+                        : options_path(cfg, st, arg, "onion-auth", OPTIONS_PATH_FILE_DIR, err, errlen);
+        if (f == NULL)
+            return -1;
+        cfg->onion_auth[cfg->nonion_auth++] = f;
+        return 0;
+    }
     case OPT_EXPOSE:
         return parse_expose(arg, cfg, err, errlen);
     case OPT_SOCKET:

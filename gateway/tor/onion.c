@@ -75,15 +75,44 @@ static int key_save(const char *path, const char *key)
     return 0;
 }
 
-/* "ADD_ONION KEY [Flags=DiscardPK] Port=V,127.0.0.1:H ...". */
+/* A client's public key, from its NAME.auth file. 0, or -1 (said). */
+static int auth_load(const char *path, char key[ONION_AUTH_KEY_LEN + 1])
+{
+    char text[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text));
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (n < 0) {
+        log_error("--onion-auth %s: cannot read it: %s", path, strerror(e));
+        return -1;
+    }
+    if (onion_parse_auth(text, (size_t)n, key) != 0) {
+        log_error("--onion-auth %s does not hold a client's public key (descriptor:x25519:KEY, "
+                  "KEY 52 characters of base32, as in Tor's authorized_clients/NAME.auth)", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* "ADD_ONION KEY [Flags=...] Port=V,127.0.0.1:H ... [ClientAuthV3=K ...]". */
 static int add_command(const struct tg_config *cfg, const unsigned short *host_ports, const char *key,
                        char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "ADD_ONION %s%s", key[0] != '\0' ? key : "NEW:ED25519-V3",
-                     cfg->onion_key == NULL ? " Flags=DiscardPK" : "");
+    const char *flags = cfg->onion_key == NULL ? (cfg->nonion_auth > 0 ? " Flags=DiscardPK,V3Auth"
+                                                                        : " Flags=DiscardPK")
+                        : cfg->nonion_auth > 0 ? " Flags=V3Auth" : "";
+    int n = snprintf(out, cap, "ADD_ONION %s%s", key[0] != '\0' ? key : "NEW:ED25519-V3", flags);
     for (int i = 0; i < cfg->nonion && n > 0 && (size_t)n < cap; i++)
         n += snprintf(out + n, cap - (size_t)n, " Port=%u,127.0.0.1:%u", (unsigned)cfg->onion[i].vport,
                       (unsigned)host_ports[i]);
+    for (int i = 0; i < cfg->nonion_auth && n > 0 && (size_t)n < cap; i++) {
+        char client[ONION_AUTH_KEY_LEN + 1];
+        if (auth_load(cfg->onion_auth[i], client) != 0)
+            return -2;
+        n += snprintf(out + n, cap - (size_t)n, " ClientAuthV3=%s", client);
+    }
     if (n > 0 && (size_t)n + 2 < cap)
         n += snprintf(out + n, cap - (size_t)n, "\r\n");
     return n > 0 && (size_t)n < cap ? 0 : -1;
@@ -100,7 +129,7 @@ int onion_publish(const struct tg_config *cfg, const unsigned short *host_ports,
                   struct onion_service *out)
 {
     static char reply[REPLY_MAX];
-    char key[ONION_KEY_MAX + 1] = "", made[ONION_KEY_MAX + 1], cmd[1024], why[800];
+    char key[ONION_KEY_MAX + 1] = "", made[ONION_KEY_MAX + 1], cmd[4096], why[800];
     out->fd = -1;
     int have = cfg->onion_key != NULL ? key_load(cfg->onion_key, key) : 0;
     if (have < 0)
@@ -111,8 +140,10 @@ int onion_publish(const struct tg_config *cfg, const unsigned short *host_ports,
         log_error("--onion-service needs Tor's control port: %s", why);
         return -1;
     }
-    if (add_command(cfg, host_ports, key, cmd, sizeof(cmd)) != 0) {
-        log_error("--onion-service: too many ports for one request");
+    int built = add_command(cfg, host_ports, key, cmd, sizeof(cmd));
+    if (built != 0) {
+        if (built == -1)
+            log_error("--onion-service: too many ports and clients for one request");
         close(fd);
         return -1;
     }

@@ -97,6 +97,37 @@ int onion_parse_hs_desc(const char *line, size_t len, char *action, size_t acap,
     return 0;
 }
 
+int onion_parse_auth(const char *text, size_t len, char key[ONION_AUTH_KEY_LEN + 1])
+{
+    static const char head[] = "descriptor:x25519:";
+    size_t h = sizeof(head) - 1;
+    if (len > 0 && text[len - 1] == '\n')
+        len--;
+    if (len > h && memcmp(text, head, h) == 0) {
+        text += h;
+        len -= h;
+    }
+    if (len != ONION_AUTH_KEY_LEN)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!((c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7')))
+            return -1;
+        key[i] = c;
+    }
+    /* 52 characters carry 260 bits: the last one's low 4 bits are not the
+     * key's and must be 0 (A, Q: only those of a-z2-7 whose value is 0 or
+     * 16). */
+    char last = key[len - 1];
+    int v = last >= 'A' ? last - 'A' : last - '2' + 26;
+    if ((v & 0x0f) != 0)
+        return -1;
+    key[len] = '\0';
+    return 0;
+}
+
 int onion_parse_key(const char *text, size_t len, char key[ONION_KEY_MAX + 1])
 {
     if (len > 0 && text[len - 1] == '\n')

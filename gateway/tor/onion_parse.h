@@ -23,6 +23,13 @@ int onion_parse_hs_desc(const char *line, size_t len, char *action, size_t acap,
  * The key, without the newline, into key. 0, or -1 when it is not that. */
 int onion_parse_key(const char *text, size_t len, char key[ONION_KEY_MAX + 1]);
 
+/* A client's public key for client authorization, as Tor writes it in an
+ * authorized_clients/NAME.auth file ("descriptor:x25519:KEY") or the bare
+ * KEY: 52 characters of base32 (32 bytes, no padding), an optional final
+ * newline. KEY, in upper case, into key. 0, or -1 when it is not that. */
+#define ONION_AUTH_KEY_LEN 52
+int onion_parse_auth(const char *text, size_t len, char key[ONION_AUTH_KEY_LEN + 1]);
+
 /* Whether s is a v3 service ID: 56 of a-z and 2-7. */
 int onion_id_ok(const char *s, size_t len);
 

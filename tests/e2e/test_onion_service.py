@@ -9,9 +9,13 @@ What a user would check:
   address and port VPORT;
 - --onion-key FILE: made 0600 when missing, the same address after a
   restart; a key file others may read is refused before anything runs;
-- once torgate stops, the service is gone: the client cannot reach it.
+- once torgate stops, the service is gone: the client cannot reach it;
+- --onion-auth FILE: only a client holding that key's private half
+  reaches the service.
 """
 
+import base64
+import importlib.util
 import os
 import re
 import select
@@ -23,6 +27,7 @@ from pathlib import Path
 import pytest
 
 import tgutil
+import tornet_ctl
 from tgutil import describe
 
 SERVER = ("import http.server,sys\n"
@@ -136,3 +141,32 @@ def test_onion_service_nothing_listening_inside(tg_popen, tornet):
     assert cp.returncode != 0, describe(cp)
     code, err = stop(p)
     assert "a connection to the command's port 8080 was refused: nothing listens there" in err, err
+
+
+def onionkeys():
+    """scripts/tornet.d/onionkeys.py (the network's own key maker)."""
+    path = os.path.join(tornet_ctl.TOP, "scripts", "tornet.d", "onionkeys.py")
+    spec = importlib.util.spec_from_file_location("onionkeys", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_onion_service_with_client_authorization(tg_popen, tornet, control, tmp_path):
+    priv, pub = onionkeys().x25519_keypair()
+    auth = tmp_path / "alice.auth"
+    auth.write_text("descriptor:x25519:%s\n" % pub)
+    body = "for-alice-%s" % uuid.uuid4().hex[:8]
+    p = start(tg_popen, tornet, body, "--onion-auth", str(auth))
+    onion = wait_published(p)
+    # Without the key the descriptor cannot be read: no way in.
+    cp = fetch(tornet, onion, timeout=30)
+    assert cp.returncode != 0, "reached without client authorization: " + describe(cp)
+    key = base64.b64encode(base64.b32decode(priv + "====")).decode()
+    code, lines = control.command("ONION_CLIENT_AUTH_ADD %s x25519:%s" % (onion, key))
+    assert code in ("250", "252"), lines      # 252: the fetched descriptor now decrypts
+    try:
+        fetched(tornet, onion, body)
+    finally:
+        control.command("ONION_CLIENT_AUTH_REMOVE %s" % onion)
+    stop(p)

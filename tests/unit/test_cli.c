@@ -344,6 +344,11 @@ static void test_onion_service(void **state)
     expect_error_mentioning(PARSE(NULL, "--onion-service", "80", "--onion-service", "80:81", "--", "true"),
                             "twice");
     expect_error_mentioning(PARSE(NULL, "--onion-key", "k", "--", "true"), "--onion-service");
+    expect_error_mentioning(PARSE(NULL, "--onion-auth", "a.auth", "--", "true"), "--onion-service");
+    assert_int_equal(PARSE(NULL, "--onion-service", "80", "--onion-auth", "a.auth", "--onion-auth", "b.auth",
+                           "--", "true"), CLI_RUN);
+    assert_int_equal(cfg.nonion_auth, 2);
+    assert_string_equal(cfg.onion_auth[1], "b.auth");
     expect_error_mentioning(PARSE(NULL, "--onion-service", "80", "--onion-key", "", "--", "true"),
                             "--onion-key");
     expect_error_mentioning(PARSE(NULL, "--onion-service", "80", "--tun-fd", "3"), "--onion-service");

@@ -113,6 +113,34 @@ static void test_key_file(void **state)
         assert_int_equal(onion_parse_key(bad[i], strlen(bad[i]), key), -1);
 }
 
+static void test_auth(void **state)
+{
+    (void)state;
+    char key[ONION_AUTH_KEY_LEN + 1];
+    static const char pub[] = "YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLA";
+    static const char file[] = "descriptor:x25519:YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLA\n";
+    assert_int_equal(onion_parse_auth(file, strlen(file), key), 0);
+    assert_string_equal(key, pub);
+    assert_int_equal(onion_parse_auth(pub, strlen(pub), key), 0);
+    static const char lower[] = "yo52yzzydyfyyjt6pltirfabeqkxecy5t5gg33sosh5rzj5uhmla";
+    assert_int_equal(onion_parse_auth(lower, strlen(lower), key), 0);
+    assert_string_equal(key, pub);
+    static const char *const bad[] = {
+        "", "\n",
+        "YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHML",            /* 51 */
+        "YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLAA",          /* 53 */
+        "YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLB",           /* bits past the key */
+        "YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHM1A",           /* 1 is no base32 */
+        "YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLA====",
+        "descriptor:ed25519:YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLA",
+        "descriptor:x25519:",
+        "x:descriptor:x25519:YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLA", /* a private .auth_private */
+        " YO52YZZYDYFYYJT6PLTIRFABEQKXECY5T5GG33SOSH5RZJ5UHMLA",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(onion_parse_auth(bad[i], strlen(bad[i]), key), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_hs_desc),
         cmocka_unit_test(test_hs_desc_malformed),
         cmocka_unit_test(test_key_file),
+        cmocka_unit_test(test_auth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
