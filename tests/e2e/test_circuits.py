@@ -24,7 +24,6 @@ import json
 import os
 import re
 import select
-import socket
 import subprocess
 import time
 import uuid
@@ -225,14 +224,6 @@ def test_circuit_carrying_the_stream(tg_popen, tornet, control):
         p.wait(timeout=30)
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return "127.0.0.1:%d" % port
-
-
 def one_line(cp):
     assert cp.returncode == 1 and cp.stdout == "", describe(cp)
     lines = cp.stderr.splitlines()
@@ -248,7 +239,7 @@ def test_failures_are_one_line(tg_popen, tornet):
     line = one_line(ctl("circuits", gone))
     assert line == "torgate: no torgate named %s is running (torgate ls lists them)" % gone, line
 
-    name, dead = uniq("circ-dead"), closed_port()
+    name, dead = uniq("circ-dead"), tgutil.closed_port()
     p = tg_popen(["--name", name, "--tor-control", dead, "--", "sh", "-c", "echo up; exec sleep 120"])
     wait_line(p, "up")
     for extra in ([], ["--json"]):

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 
-import tgutil
 import tornet_ctl
 from tgutil import describe
 

@@ -11,7 +11,6 @@ import errno
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 
@@ -182,14 +181,6 @@ def test_audit_mode_counts_without_flooding(run_torgate, user_tmp):
     assert m and int(m.group(1)) >= 500, cp.stderr
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return "127.0.0.1:%d" % port
-
-
 @pytest.mark.parametrize("text,line,what", [
     ("include default\nfrobnicate bpf\n", "line 2", "'frobnicate' is not a policy line"),
     ("deny bpf\n\ndeny bpff\n", "line 3", "unknown syscall 'bpff'"),
@@ -202,7 +193,7 @@ def test_bad_policy_file_stops_before_the_command(run_torgate, user_tmp, text, l
     nothing listens on the SOCKS port, and that is not what is reported)."""
     pol = policy_file(user_tmp, text)
     marker = os.path.join(user_tmp, "cmd-ran")
-    cp = run_torgate(["--seccomp", pol, "--", "touch", marker], socks=closed_port())
+    cp = run_torgate(["--seccomp", pol, "--", "touch", marker], socks=tgutil.closed_port())
     assert cp.returncode == 125, describe(cp)
     lines = cp.stderr.strip().splitlines()
     assert len(lines) == 1, cp.stderr

@@ -537,3 +537,13 @@ class FakeControl(LoopbackServer):
                 c.sendall(b'552 Unrecognized key "circuit-status"\r\n')
             else:
                 c.sendall(b"515 Authentication failed\r\n")
+
+
+def closed_port():
+    """HOST:PORT on 127.0.0.1 where nothing listens (bound a moment, then
+    let go)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return "127.0.0.1:%d" % port
