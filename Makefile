@@ -9,6 +9,9 @@ WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-format-nonliteral
 OPT      ?= -O2 -g
 BASE_CFLAGS = -std=c11 $(OPT) $(HARDEN)
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+# The product build also takes CPPFLAGS, CFLAGS and LDFLAGS (empty unless you
+# set them; debian/rules passes dpkg-buildflags'), after torgate's own flags
+# but before its warnings, so that -Wformat=2 and -Werror stay.
 
 .DEFAULT_GOAL := all
 include netstack/lwip.mk
@@ -52,14 +55,14 @@ pkglibs   = $(shell pkg-config --libs $(PKGS))
 # ---- product build ---------------------------------------------------------
 $(OBJ_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
 
 $(OBJ_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -w $(LWIP_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -w $(LWIP_CFLAGS) -c $< -o $@
 
 torgate: $(call own_objs,$(OBJ_DIR)) $(call lwip_objs,$(OBJ_DIR))
-	$(CC) $(LDHARDEN) -o $@ $^ $(pkglibs)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(pkglibs)
 
 # ---- sanitizer build -------------------------------------------------------
 $(ASAN_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
