@@ -36,7 +36,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: install uninstall all deps check check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
+.PHONY: install uninstall deb all deps check check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
 all: torgate
 
 # Checked once (dpkg-query, no apt unless something is missing), then the
@@ -275,6 +275,16 @@ uninstall:
 	@if cmp -s dist/torgate.conf $(DESTDIR)$(CONFDIR)/torgate.conf; then rm -f $(DESTDIR)$(CONFDIR)/torgate.conf; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/torgate.conf ]; then echo "uninstall: keeping the changed $(DESTDIR)$(CONFDIR)/torgate.conf"; fi
 	-rmdir $(DESTDIR)$(CONFDIR)/profiles $(DESTDIR)$(CONFDIR) 2>/dev/null
+
+# ---- Debian package ----------------------------------------------------------
+# Into build/deb/: the source package (torgate's orig tarball made by git
+# archive from HEAD, so uncommitted changes are not in it; lwIP as the
+# orig-lwip component, Debian's own lwip source tarball unchanged; debian/)
+# and the binary package, by dpkg-buildpackage, then lintian. See
+# scripts/build-deb.
+deb:
+	@./scripts/install-deps --deb --quiet
+	./scripts/build-deb
 
 clean:
 	rm -rf build/obj build/asan build/unit build/fuzz build/leak build/bench torgate
