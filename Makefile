@@ -9,6 +9,9 @@ WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wno-format-nonliteral
 OPT      ?= -O2 -g
 BASE_CFLAGS = -std=c11 $(OPT) $(HARDEN)
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+# The product build also takes CPPFLAGS, CFLAGS and LDFLAGS (empty unless you
+# set them; debian/rules passes dpkg-buildflags'), after torgate's own flags
+# but before its warnings, so that -Wformat=2 and -Werror stay.
 
 .DEFAULT_GOAL := all
 include netstack/lwip.mk
@@ -33,7 +36,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: install uninstall all deps check check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
+.PHONY: install uninstall deb all deps check check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
 all: torgate
 
 # Checked once (dpkg-query, no apt unless something is missing), then the
@@ -52,14 +55,14 @@ pkglibs   = $(shell pkg-config --libs $(PKGS))
 # ---- product build ---------------------------------------------------------
 $(OBJ_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) $(OWN_INC) $(pkgcflags) -MMD -MP -c $< -o $@
 
 $(OBJ_DIR)/lwip/%.o: $(LWIP_DIR)/%.c $(LWIP_STAMP) netstack/lwipopts.h netstack/arch/cc.h netstack/netstack_hooks.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -w $(LWIP_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -w $(LWIP_CFLAGS) -c $< -o $@
 
 torgate: $(call own_objs,$(OBJ_DIR)) $(call lwip_objs,$(OBJ_DIR))
-	$(CC) $(LDHARDEN) -o $@ $^ $(pkglibs)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(pkglibs)
 
 # ---- sanitizer build -------------------------------------------------------
 $(ASAN_DIR)/%.o: %.c $(DEPS_STAMP) $(LWIP_STAMP)
@@ -272,6 +275,16 @@ uninstall:
 	@if cmp -s dist/torgate.conf $(DESTDIR)$(CONFDIR)/torgate.conf; then rm -f $(DESTDIR)$(CONFDIR)/torgate.conf; \
 	elif [ -e $(DESTDIR)$(CONFDIR)/torgate.conf ]; then echo "uninstall: keeping the changed $(DESTDIR)$(CONFDIR)/torgate.conf"; fi
 	-rmdir $(DESTDIR)$(CONFDIR)/profiles $(DESTDIR)$(CONFDIR) 2>/dev/null
+
+# ---- Debian package ----------------------------------------------------------
+# Into build/deb/: the source package (torgate's orig tarball made by git
+# archive from HEAD, so uncommitted changes are not in it; lwIP as the
+# orig-lwip component, Debian's own lwip source tarball unchanged; debian/)
+# and the binary package, by dpkg-buildpackage, then lintian. See
+# scripts/build-deb.
+deb:
+	@./scripts/install-deps --deb --quiet
+	./scripts/build-deb
 
 clean:
 	rm -rf build/obj build/asan build/unit build/fuzz build/leak build/bench torgate

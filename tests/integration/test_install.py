@@ -4,7 +4,9 @@ namespace), whose ExecStart names the installed binary and which systemd's
 own checker accepts (`systemd-analyze verify`, with the binary it would
 run, and its exposure score under `security --offline`); the shipped
 profiles, the system's torgate.conf (kept across install and uninstall
-once the administrator has changed it) and the AppArmor profile."""
+once the administrator has changed it) and the AppArmor profile. Against
+the installed Debian package (debian/tests), the same files in place, those
+under /etc as conffiles."""
 
 import os
 import re
@@ -93,6 +95,37 @@ def check_etc(dest):
     assert "profile torgate /usr/bin/torgate" in text and "userns," in text, text
     assert "@BINDIR@" not in text
     return profiles, conf, apparmor
+
+
+def _installed_package():
+    """Whether the torgate under test is the installed Debian package's
+    (debian/tests runs the suite with TORGATE=/usr/bin/torgate)."""
+    if tgutil.torgate_path() != "/usr/bin/torgate" or shutil.which("dpkg-query") is None:
+        return False
+    r = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Status}", "torgate"],
+                       capture_output=True, text=True, timeout=30)
+    return r.returncode == 0 and r.stdout == "installed"
+
+
+@pytest.mark.skipif(not _installed_package(),
+                    reason="checks the installed Debian package (TORGATE=/usr/bin/torgate, debian/tests)")
+def test_installed_package():
+    """The .deb installs what make install does, everything under /etc as
+    a conffile."""
+    profiles, conf, apparmor = check_etc("/")
+    listed = subprocess.run(["dpkg-query", "-L", "torgate"], capture_output=True, text=True,
+                            timeout=30).stdout.split("\n")
+    units = [f for f in listed if f.endswith("/systemd/system/" + UNIT)]
+    assert len(units) == 1, listed
+    text = open(units[0]).read()
+    assert re.search(r"^ExecStart=/usr/bin/torgate --name netns-%i --netns /run/netns/%i$", text, re.M), text
+    for f in ("/usr/bin/torgate", "/usr/share/man/man1/torgate.1.gz",
+              "/usr/share/bash-completion/completions/torgate"):
+        assert f in listed, f
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Conffiles}", "torgate"], capture_output=True,
+                         text=True, timeout=30).stdout
+    conffiles = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert conffiles == {conf, apparmor} | set(profiles), out
 
 
 def test_page_and_completion_know_every_option():
