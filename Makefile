@@ -244,6 +244,11 @@ UNIT := torgate-netns@.service
 # Config and profiles live where torgate looks for them, whatever PREFIX.
 CONFDIR := /etc/torgate
 APPARMORDIR ?= /etc/apparmor.d
+# The AppArmor profile needs AppArmor 4 (abi/4.0, the userns rule): an older
+# parser fails on it, and apparmor.service with it at boot. auto: installed
+# into a DESTDIR (the packager decides), and onto this system only where
+# AppArmor 4 is. yes or no: always or never.
+APPARMOR ?= auto
 PROFILES := $(wildcard profiles/*.conf profiles/*.user.js)
 
 install: torgate
@@ -259,10 +264,15 @@ install: torgate
 	@if [ -e $(DESTDIR)$(CONFDIR)/torgate.conf ]; then \
 	    echo "install: keeping $(DESTDIR)$(CONFDIR)/torgate.conf; the shipped one is dist/torgate.conf"; \
 	else install -m 0644 dist/torgate.conf $(DESTDIR)$(CONFDIR)/torgate.conf; fi
-	install -d $(DESTDIR)$(APPARMORDIR)
-	sed 's|@BINDIR@|$(BINDIR)|g' dist/apparmor/torgate.in > $(DESTDIR)$(APPARMORDIR)/torgate
-	chmod 0644 $(DESTDIR)$(APPARMORDIR)/torgate
-	@if [ -z "$(DESTDIR)" ] && [ "$$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then \
+	@if [ "$(APPARMOR)" = no ] || { [ "$(APPARMOR)" = auto ] && [ -z "$(DESTDIR)" ] && \
+	    [ ! -e $(APPARMORDIR)/abi/4.0 ]; }; then \
+	    echo "install: no AppArmor profile: it needs AppArmor 4, which restricts user namespaces; older ones do not"; \
+	else \
+	    install -d $(DESTDIR)$(APPARMORDIR) && \
+	    sed 's|@BINDIR@|$(BINDIR)|g' dist/apparmor/torgate.in > $(DESTDIR)$(APPARMORDIR)/torgate && \
+	    chmod 0644 $(DESTDIR)$(APPARMORDIR)/torgate; fi
+	@if [ -z "$(DESTDIR)" ] && [ -e $(APPARMORDIR)/torgate ] && \
+	    [ "$$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then \
 	    echo "install: loading the AppArmor profile (user namespaces are restricted here)"; \
 	    apparmor_parser -r $(APPARMORDIR)/torgate; fi
 

@@ -74,7 +74,7 @@ def test_install_and_uninstall(tmp_path):
     assert not os.path.exists(os.path.join(fresh, "etc/apparmor.d/torgate"))
 
 
-def check_etc(dest):
+def check_etc(dest, with_apparmor=True):
     """What make install put under DESTDIR/etc: the shipped profiles (and
     their own files, firefox.user.js) and
     torgate.conf as they are in the tree, and the AppArmor profile for the
@@ -90,6 +90,9 @@ def check_etc(dest):
     for f, src in list(zip(profiles, ("profiles/" + f for f in shipped))) + [(conf, "dist/torgate.conf")]:
         assert os.stat(f).st_mode & 0o777 == 0o644, f
         assert open(f).read() == open(os.path.join(ROOT, src)).read(), f
+    if not with_apparmor:
+        assert not os.path.exists(apparmor), apparmor
+        return profiles, conf, apparmor
     assert os.stat(apparmor).st_mode & 0o777 == 0o644
     text = open(apparmor).read()
     assert "profile torgate /usr/bin/torgate" in text and "userns," in text, text
@@ -112,9 +115,10 @@ def _installed_package():
 def test_installed_package():
     """The .deb installs what make install does, everything under /etc as
     a conffile."""
-    profiles, conf, apparmor = check_etc("/")
     listed = subprocess.run(["dpkg-query", "-L", "torgate"], capture_output=True, text=True,
                             timeout=30).stdout.split("\n")
+    # The AppArmor profile only where the package was built for AppArmor 4.
+    profiles, conf, apparmor = check_etc("/", "/etc/apparmor.d/torgate" in listed)
     units = [f for f in listed if f.endswith("/systemd/system/" + UNIT)]
     assert len(units) == 1, listed
     text = open(units[0]).read()
@@ -125,7 +129,20 @@ def test_installed_package():
     out = subprocess.run(["dpkg-query", "-W", "-f=${Conffiles}", "torgate"], capture_output=True,
                          text=True, timeout=30).stdout
     conffiles = {line.split()[0] for line in out.splitlines() if line.strip()}
-    assert conffiles == {conf, apparmor} | set(profiles), out
+    shipped = {apparmor} if apparmor in listed else set()
+    assert conffiles == {conf} | shipped | set(profiles), out
+
+
+def test_install_without_the_apparmor_profile(tmp_path):
+    """APPARMOR=no (what a package built for AppArmor 3 asks): everything
+    but the profile, which that parser, and apparmor.service at boot, would
+    fail on."""
+    dest = str(tmp_path / "root")
+    cp = make("install", "DESTDIR=" + dest, "PREFIX=/usr", "APPARMOR=no")
+    assert cp.returncode == 0, tgutil.describe(cp)
+    assert "no AppArmor profile: it needs AppArmor 4" in cp.stdout, tgutil.describe(cp)
+    check_etc(dest, with_apparmor=False)
+    assert os.path.exists(os.path.join(dest, "usr/bin/torgate"))
 
 
 def test_page_and_completion_know_every_option():
