@@ -136,8 +136,15 @@ def test_onion_service_nothing_listening_inside(tg_popen, tornet):
     p = tg_popen(["--tor-control", tornet["TORNET_HS_CONTROL"], "--onion-service", "80:8080", "--",
                   "sleep", "300"])
     onion = wait_published(p)
-    cp = fetch(tornet, onion, timeout=60)
-    assert cp.returncode != 0, describe(cp)
+    # A fresh descriptor may not be on every HSDir yet: Tor then refuses
+    # the CONNECT (curl 97) before anything reaches torgate. Once it does,
+    # the connection is closed after it was made (curl 52 or 56).
+    for _ in range(5):
+        cp = fetch(tornet, onion, timeout=60)
+        if cp.returncode != 97:
+            break
+        time.sleep(2)
+    assert cp.returncode in (52, 56), describe(cp)
     code, err = stop(p)
     assert "a connection to the command's port 8080 was refused: nothing listens there" in err, err
 
