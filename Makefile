@@ -36,7 +36,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 own_objs  = $(patsubst %.c,$(1)/%.o,$(OWN_SRCS))
 lwip_objs = $(patsubst $(LWIP_DIR)/%.c,$(1)/lwip/%.o,$(LWIP_SRCS))
 
-.PHONY: install uninstall deb all deps check check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
+.PHONY: install uninstall deb all deps check check-debian13 check-layout check-unit check-integration check-e2e check-leak leak-selfcheck demo clean distclean asan unit fuzz faults bench bench-tools
 all: torgate
 
 # Checked once (dpkg-query, no apt unless something is missing), then the
@@ -232,6 +232,13 @@ faults: $(TEST_DEPS_STAMP) torgate $(ASAN_DIR)/torgate
 # curl through it by hostname and to an onion service, a leak refused.
 demo: $(TEST_DEPS_STAMP) torgate
 	./scripts/demo
+
+# Build and test on Debian 13 (trixie) in a chroot under build/debian13/ (as
+# root; not part of make check): the build with -Werror, the unit and
+# integration suites, apparmor_parser on the AppArmor profile; one summary
+# line. See scripts/check-debian13.
+check-debian13:
+	./scripts/check-debian13
 
 # ---- install -----------------------------------------------------------------
 PREFIX ?= /usr/local
