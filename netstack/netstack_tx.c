@@ -36,6 +36,10 @@ struct held_ack {
 };
 static struct held_ack held[ACK_SLOTS];
 static int nheld;
+/* The loop was asked for a netstack_tun_flush() and has not made it yet:
+ * once per batch, however often the slots empty in between (all taken,
+ * or an ACK overtaken by data). */
+static int flush_asked;
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -46,6 +50,7 @@ void netstack_tx_init(const struct ns_link *link)
 {
     tx_link = *link;
     nheld = 0;
+    flush_asked = 0;
 }
 
 /* Every packet towards the app goes here, and is counted here. */
@@ -106,11 +111,17 @@ static int held_find(const uint8_t *key, size_t klen)
     return -1;
 }
 
-void netstack_tun_flush(void)
+static void held_write_all(void)
 {
     for (int i = 0; i < nheld; i++)
         held_write(&held[i]);
     nheld = 0;
+}
+
+void netstack_tun_flush(void)
+{
+    held_write_all();
+    flush_asked = 0;
 }
 
 /* Returns 1 if the packet in iov[0..n) (IP from iov[first]) was held or
@@ -141,11 +152,12 @@ static int ack_hold(const struct iovec *iov, int n, int first, size_t iplen)
     else if (i >= 0)
         tx_link.stats->tx_acks_merged++;
     else if (nheld == ACK_SLOTS)
-        netstack_tun_flush();
-    if (i < 0) {
+        held_write_all();
+    if (i < 0)
         i = nheld++;
-        if (i == 0)
-            tx_link.cb->tun_flush_wanted(tx_link.ctx);
+    if (!flush_asked) {
+        flush_asked = 1;
+        tx_link.cb->tun_flush_wanted(tx_link.ctx);
     }
     struct held_ack *h = &held[i];
     memcpy(h->key, key, klen);
